@@ -1,0 +1,2 @@
+// Replaced by the emulator start-up once local/emulators lands.
+export default async function setup(): Promise<void> {}
