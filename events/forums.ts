@@ -16,7 +16,12 @@ export const ForumCreated = defineEvent({
   name: "ForumCreated",
   version: 1,
   description: "A forum was opened.",
-  schema: v.object({ forumId: id, name: v.pipe(v.string(), v.minLength(1), v.maxLength(80)), ownerId: id, createdAt: isoTime }),
+  schema: v.object({
+    forumId: id,
+    name: v.pipe(v.string(), v.minLength(1), v.maxLength(80)),
+    ownerId: id,
+    createdAt: isoTime,
+  }),
   needs: fanOut,
 });
 
@@ -41,6 +46,13 @@ export const PostCreated = defineEvent({
   version: 1,
   description: "A post was accepted in a thread; counters, the leaderboard and user stats read it in order.",
   schema: v.object({ postId: id, threadId: id, forumId: id, authorId: id, createdAt: isoTime }),
-  needs: { fanOut: "few", ordering: "perKey", replay: true, throughput: "standard", buffering: false, contentRules: false },
+  needs: {
+    fanOut: "few",
+    ordering: "perKey",
+    replay: true,
+    throughput: "standard",
+    buffering: false,
+    contentRules: false,
+  },
   partitionKey: "threadId",
 });

@@ -14,7 +14,14 @@ export const UploadReceived = defineEvent({
     size: v.pipe(v.number(), v.integer(), v.minValue(0)),
     receivedAt: isoTime,
   }),
-  needs: { fanOut: "one", ordering: "none", replay: false, throughput: "standard", buffering: true, contentRules: false },
+  needs: {
+    fanOut: "one",
+    ordering: "none",
+    replay: false,
+    throughput: "standard",
+    buffering: true,
+    contentRules: false,
+  },
 });
 
 export const MediaProcessed = defineEvent({
@@ -35,6 +42,13 @@ export const MediaProcessed = defineEvent({
     failureReason: v.optional(v.string()),
     processedAt: isoTime,
   }),
-  needs: { fanOut: "few", ordering: "none", replay: false, throughput: "standard", buffering: false, contentRules: false },
+  needs: {
+    fanOut: "few",
+    ordering: "none",
+    replay: false,
+    throughput: "standard",
+    buffering: false,
+    contentRules: false,
+  },
   attributes: ["purpose", "status", "ownerId"],
 });

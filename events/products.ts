@@ -53,6 +53,13 @@ export const ProductViewed = defineEvent({
   version: 1,
   description: "Someone looked at a product: the click-stream behind the popularity ranking.",
   schema: v.object({ productId: id, viewerId: v.nullable(id), viewedAt: isoTime }),
-  needs: { fanOut: "few", ordering: "perKey", replay: true, throughput: "massive", buffering: false, contentRules: false },
+  needs: {
+    fanOut: "few",
+    ordering: "perKey",
+    replay: true,
+    throughput: "massive",
+    buffering: false,
+    contentRules: false,
+  },
   partitionKey: "productId",
 });

@@ -8,7 +8,14 @@ export const UserRegistered = defineEvent({
   version: 1,
   description: "A user signed up; their public profile exists from now on.",
   schema: v.object({ userId: id, email: v.pipe(v.string(), v.email()), displayName, createdAt: isoTime }),
-  needs: { fanOut: "many", ordering: "none", replay: false, throughput: "standard", buffering: false, contentRules: true },
+  needs: {
+    fanOut: "many",
+    ordering: "none",
+    replay: false,
+    throughput: "standard",
+    buffering: false,
+    contentRules: true,
+  },
 });
 
 export const UserProfileUpdated = defineEvent({
@@ -23,5 +30,12 @@ export const UserProfileUpdated = defineEvent({
     changed: v.array(v.picklist(["displayName", "bio", "avatar"])),
     updatedAt: isoTime,
   }),
-  needs: { fanOut: "many", ordering: "none", replay: false, throughput: "standard", buffering: false, contentRules: true },
+  needs: {
+    fanOut: "many",
+    ordering: "none",
+    replay: false,
+    throughput: "standard",
+    buffering: false,
+    contentRules: true,
+  },
 });

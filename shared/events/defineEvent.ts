@@ -71,9 +71,7 @@ export function defineEvent<
   const Name extends string,
   S extends v.GenericSchema,
   const N extends DeliveryNeeds,
->(
-  definition: EventDefinition<Domain, Name, S, N>,
-): EventContract<`${Domain}.${Name}`, S, TransportFor<N>> {
+>(definition: EventDefinition<Domain, Name, S, N>): EventContract<`${Domain}.${Name}`, S, TransportFor<N>> {
   const partitionKey = definition.partitionKey as string | undefined;
   const { transport, reason } = selectTransport(definition.needs, partitionKey ? { partitionKey } : {});
   if (transport === "kinesis" && !partitionKey) {

@@ -33,8 +33,12 @@ export function formatTraceHeader(context: TraceContext): string {
 
 /** A new X-Ray trace id: the epoch seconds in hex, then 96 random bits. */
 export function newTraceId(now: number = Date.now()): string {
-  const seconds = Math.floor(now / 1000).toString(16).padStart(8, "0");
-  const random = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+  const seconds = Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, "0");
+  const random = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join(
+    "",
+  );
   return `1-${seconds}-${random}`;
 }
 
