@@ -1,0 +1,88 @@
+import type * as v from "valibot";
+import type { EventContract } from "../events/defineEvent.js";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** A handler reference: `<file without extension>.<export>`, relative to the project root (SST's form). */
+export type HandlerRef = `${string}.${string}`;
+
+export interface RouteDefinition {
+  readonly method: HttpMethod;
+  /** Path under the service's base path, API Gateway style: `/`, `/me`, `/{userId}`. */
+  readonly path: string;
+  /** `true`: a Cognito access token is required (checked before the function runs). */
+  readonly auth: boolean;
+  readonly handler: HandlerRef;
+  readonly summary: string;
+  /** The schemas the handler validates with, for the OpenAPI document. */
+  readonly schemas?: {
+    readonly body?: v.GenericSchema;
+    readonly query?: v.GenericSchema;
+    readonly response?: v.GenericSchema;
+  };
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+}
+
+export interface TableDefinition {
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  readonly indexes?: Readonly<Record<string, { readonly partitionKey: string; readonly sortKey?: string }>>;
+  /** Attribute holding the expiry (epoch seconds) for DynamoDB TTL. */
+  readonly ttl?: string;
+}
+
+export interface ConsumerDefinition {
+  /** Unique within the service; the function is `<service>-<name>`. */
+  readonly name: string;
+  readonly events: readonly EventContract[];
+  readonly handler: HandlerRef;
+  /** Records per invocation (SQS ≤ 10 000, Kinesis ≤ 10 000); default 10 for queues and 100 for streams. */
+  readonly batchSize?: number;
+  /** Seconds to gather a batch (SQS `MaximumBatchingWindowInSeconds`, Kinesis the same). */
+  readonly batchWindowSeconds?: number;
+  /** At most this many invocations at once (SQS `ScalingConfig.MaximumConcurrency` ≥ 2; reserved concurrency otherwise). */
+  readonly concurrency?: number;
+  /** Attempts after the first before the failure destination takes it. */
+  readonly retries?: number;
+  /** Put an SQS queue between a fan-out transport (bus, topic) and the function, so it takes work at its own pace. */
+  readonly buffered?: boolean;
+  readonly timeoutSeconds?: number;
+  readonly memoryMb?: number;
+}
+
+/** Resources only one service has. */
+export interface ServiceExtras {
+  /** The Cognito user pool and its app client (users). */
+  readonly userPool?: boolean;
+  /** The media bucket, behind the CDN, whose object-created notifications feed this event (media). */
+  readonly bucket?: { readonly notifies: EventContract };
+}
+
+export interface ServiceDefinition extends ServiceExtras {
+  readonly name: string;
+  /** The base path mapped on the stage's domain: `/users`. */
+  readonly basePath: `/${string}`;
+  /** Tables the service owns, by resource name (`UsersTable`). Only this service's functions reach them. */
+  readonly tables: Readonly<Record<string, TableDefinition>>;
+  readonly routes: readonly RouteDefinition[];
+  readonly publishes: readonly EventContract[];
+  readonly consumers: readonly ConsumerDefinition[];
+}
+
+/**
+ * Declares a service: what it serves, owns, publishes and consumes. Plain data, read by the topology.
+ *
+ * @example
+ * ```ts
+ * export default defineService({
+ *   name: "users", basePath: "/users",
+ *   tables: { UsersTable: { partitionKey: "pk", sortKey: "sk" } },
+ *   routes: [{ method: "GET", path: "/{userId}", auth: false, handler: "services/users/routes/getUser.handler", summary: "A public profile" }],
+ *   publishes: [UserRegistered], consumers: [],
+ * });
+ * ```
+ */
+export function defineService<const S extends ServiceDefinition>(definition: S): S {
+  return definition;
+}
