@@ -1,0 +1,37 @@
+/** Messages between the runtime and a sandbox process. */
+export interface InvokeMessage {
+  readonly type: "invoke";
+  readonly id: string;
+  readonly event: unknown;
+  /** The invocation's X-Ray trace header, set as `_X_AMZN_TRACE_ID` for exactly this invocation. */
+  readonly traceHeader: string;
+  readonly awsRequestId: string;
+  readonly deadlineMs: number;
+}
+
+export interface ResultMessage {
+  readonly type: "result";
+  readonly id: string;
+  readonly ok: boolean;
+  readonly value?: unknown;
+  readonly error?: InvocationErrorBody;
+}
+
+export interface ReadyMessage {
+  readonly type: "ready";
+  readonly initMs: number;
+}
+
+export interface InitErrorMessage {
+  readonly type: "init-error";
+  readonly error: InvocationErrorBody;
+}
+
+/** What Lambda reports for a function error: `errorType`, `errorMessage`, `trace`. */
+export interface InvocationErrorBody {
+  readonly errorType: string;
+  readonly errorMessage: string;
+  readonly trace?: readonly string[];
+}
+
+export type SandboxMessage = ResultMessage | ReadyMessage | InitErrorMessage;
