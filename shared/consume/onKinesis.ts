@@ -1,0 +1,46 @@
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { recordConsumer } from "./recordConsumer.js";
+import { recordText } from "./recordText.js";
+import type { ConsumerOptions, Contracts, EventHandler } from "./types.js";
+
+/**
+ * A Lambda handler for a stream's event source mapping (with `ReportBatchItemFailures`): each record's
+ * base64 `data` is the envelope as JSON. Records run in the shard's order; at the first handler error the
+ * batch stops and that record and every one after it are reported by sequence number (Lambda checkpoints at
+ * the lowest one and retries from there), so the events of one key are never applied out of order. Records
+ * that can never be valid go to the failure queue and count as handled, so one bad record does not block
+ * the shard.
+ *
+ * @example
+ * ```ts
+ * export const handler = onKinesis(PostCreated, async (post) => counters.increment(post.threadId));
+ * ```
+ */
+export function onKinesis<const Cs extends Contracts>(
+  contracts: Cs,
+  handler: EventHandler<Cs>,
+  options: ConsumerOptions = {},
+): (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse> {
+  const consume = recordConsumer(contracts, handler, options);
+  return async function kinesisConsumer(event, context) {
+    const records = event.Records;
+    for (const [index, record] of records.entries()) {
+      const bytes = Buffer.from(record.kinesis.data, "base64");
+      const outcome = await consume(
+        {
+          source: "kinesis",
+          recordId: record.kinesis.sequenceNumber,
+          envelope: bytes.toString("utf8"),
+          original: () => recordText(bytes),
+        },
+        context,
+      );
+      if (outcome.status === "failed") {
+        return {
+          batchItemFailures: records.slice(index).map((rest) => ({ itemIdentifier: rest.kinesis.sequenceNumber })),
+        };
+      }
+    }
+    return { batchItemFailures: [] };
+  };
+}

@@ -1,0 +1,47 @@
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { Context } from "aws-lambda";
+import type * as v from "valibot";
+import type { EventContract } from "../events/defineEvent.js";
+import type { Envelope } from "../events/envelope.js";
+import type { Transport } from "../routing/index.js";
+
+/** What a consumer accepts: one contract, or a list of them. */
+export type Contracts = EventContract | readonly EventContract[];
+
+/** The union of the contracts in `Cs`. */
+export type ContractIn<Cs extends Contracts> = Cs extends readonly (infer C)[] ? C : Cs;
+
+/** The validated payload of contract `C` (distributes over a union of contracts). */
+export type ConsumedPayload<C> = C extends EventContract<string, infer S> ? v.InferOutput<S> : never;
+
+/** The envelope of contract `C`: a union of envelopes discriminated by `type`, whose `data` narrows with it. */
+export type ConsumedEnvelope<C> = C extends EventContract<infer T, infer S> ? Envelope<T, v.InferOutput<S>> : never;
+
+/**
+ * A consumer's handler: the validated payload, the full envelope, and the Lambda context.
+ * With several contracts, `envelope.type` narrows `envelope` (and `envelope.data`, the same object as
+ * `payload`) to one event.
+ */
+export type EventHandler<Cs extends Contracts> = (
+  payload: ConsumedPayload<ContractIn<Cs>>,
+  envelope: ConsumedEnvelope<ContractIn<Cs>>,
+  context: Context,
+) => Promise<void> | void;
+
+/** How a record reached the consumer; `sqs` also covers bus → queue and topic → queue buffering. */
+export type RecordSource = Transport;
+
+export interface ConsumerOptions {
+  /** Where records that can never be valid go; default the linked `FailureQueue`'s url. */
+  readonly failureQueueUrl?: string;
+  /** Clients to use instead of the sandbox's own (the failure queue is sent to with `sqs`). */
+  readonly clients?: { readonly sqs?: SQSClient };
+}
+
+export interface SqsConsumerOptions extends ConsumerOptions {
+  /**
+   * Records processed at once. Default 1: in order, which FIFO queues need and which keeps a standard queue's
+   * batch easy to reason about. Raise it for independent, I/O-bound work.
+   */
+  readonly concurrency?: number;
+}

@@ -1,0 +1,2 @@
+export type { Invocation } from "./invocation.js";
+export { currentCorrelationId, currentInvocation, runWithInvocation } from "./invocation.js";

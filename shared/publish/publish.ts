@@ -1,0 +1,66 @@
+import type { EventContract, PayloadInput } from "../events/defineEvent.js";
+import type { Transport } from "../routing/index.js";
+import type { PublishOptions } from "./options.js";
+import type { OutgoingEvent } from "./outgoing.js";
+import { outgoingEvents } from "./outgoingEvents.js";
+import { toEventBridge } from "./toEventBridge.js";
+import { toKinesis } from "./toKinesis.js";
+import { toSns } from "./toSns.js";
+import { toSqs } from "./toSqs.js";
+
+type Sender = (contract: EventContract, events: readonly OutgoingEvent[], options: PublishOptions) => Promise<void>;
+
+/** The contract's transport picks the sender; the routing guide picked the transport. */
+const senders: Record<Transport, Sender> = {
+  eventbridge: toEventBridge,
+  sns: toSns,
+  sqs: toSqs,
+  kinesis: toKinesis,
+};
+
+/**
+ * Publishes one event. The payload must be the contract's schema input (a compile error otherwise) and is
+ * validated before anything leaves; the envelope gets a new id, the time, the producer, the correlation id of
+ * the current invocation and the current trace header.
+ *
+ * @throws {PublishValidationError} the payload does not match the contract (nothing was sent).
+ * @throws {PublishError} the transport refused the event after the retries.
+ * @returns the event id.
+ *
+ * @example
+ * ```ts
+ * const eventId = await publish(PostCreated, { postId, threadId, forumId, authorId, createdAt });
+ * ```
+ */
+export async function publish<C extends EventContract>(
+  contract: C,
+  payload: NoInfer<PayloadInput<C>>,
+  options: PublishOptions = {},
+): Promise<string> {
+  const [eventId] = await publishBatch(contract, [payload], options);
+  return eventId!;
+}
+
+/**
+ * Publishes several events of one contract in as few requests as the transport's limits allow, re-sending
+ * only the entries that failed. Every payload is validated first: one invalid payload refuses the batch.
+ *
+ * @throws {PublishValidationError} a payload does not match the contract (nothing was sent).
+ * @throws {PublishError} some events were refused after the retries; `published` lists those that got out.
+ * @returns the event ids, in the order of `payloads`.
+ *
+ * @example
+ * ```ts
+ * const ids = await publishBatch(ProductViewed, views, { correlationId });
+ * ```
+ */
+export async function publishBatch<C extends EventContract>(
+  contract: C,
+  payloads: readonly NoInfer<PayloadInput<C>>[],
+  options: PublishOptions = {},
+): Promise<string[]> {
+  if (payloads.length === 0) return [];
+  const events = outgoingEvents(contract, payloads, options);
+  await senders[contract.transport](contract, events, options);
+  return events.map((event) => event.envelope.id);
+}
