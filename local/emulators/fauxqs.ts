@@ -255,7 +255,8 @@ export async function startMessaging(options: MessagingOptions): Promise<Messagi
           400,
           {
             "content-type": "application/x-amz-json-1.0",
-            "x-amzn-query-error": `AWS.SimpleQueueService.${error.code};Sender`,
+            // Common (unmodelled) SQS errors keep their plain code in the query-compatible header.
+            "x-amzn-query-error": `${error.code};Sender`,
           },
           JSON.stringify({ __type: `com.amazonaws.sqs#${error.code}`, message: error.message }),
         );
