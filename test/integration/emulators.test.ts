@@ -549,6 +549,13 @@ describe("lifecycle", () => {
     expect(isRunning(own.processes.dynamodb)).toBe(false);
     expect(isRunning(own.processes.cognito)).toBe(false);
     for (const port of new Set(ports.slice(0, -1))) expect(await isPortInUse(port)).toBe(false);
+    // The X-Ray port is UDP: binding it again must succeed.
+    const udp = createSocket("udp4");
+    await new Promise<void>((resolve, reject) => {
+      udp.once("error", reject);
+      udp.bind(ports.at(-1), "127.0.0.1", () => resolve());
+    });
+    await new Promise<void>((resolve) => udp.close(() => resolve()));
   });
 
   it("persistent mode keeps a table across a restart", async () => {
