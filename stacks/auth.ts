@@ -1,0 +1,49 @@
+import type { Topology } from "../shared/topology/index.js";
+
+export interface UserPool {
+  readonly pool: sst.aws.CognitoUserPool;
+  readonly client: ReturnType<sst.aws.CognitoUserPool["addClient"]>;
+}
+
+/**
+ * The Cognito user pool of the service that declares one: email as the username, and one app client for the
+ * service's own sign-in and refresh routes (no secret: USER_PASSWORD_AUTH with a secret needs a SECRET_HASH).
+ */
+export function createUserPools(topology: Topology): Record<string, UserPool> {
+  const pools: Record<string, UserPool> = {};
+  for (const service of topology.services) {
+    if (!service.userPool) continue;
+    const pool = new sst.aws.CognitoUserPool(service.userPool, {
+      usernames: ["email"],
+      transform: {
+        userPool: (args) => {
+          // The contract asks for 8 characters and nothing else; Cognito's default also demands every character class.
+          args.passwordPolicy = {
+            minimumLength: 8,
+            requireLowercase: false,
+            requireUppercase: false,
+            requireNumbers: false,
+            requireSymbols: false,
+          };
+        },
+      },
+    });
+    const client = pool.addClient(`${service.userPool}Client`, {
+      transform: {
+        client: (args) => {
+          args.explicitAuthFlows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"];
+          args.generateSecret = false;
+          // No hosted UI: tokens come from InitiateAuth only, so the OAuth settings SST defaults to are dropped.
+          args.allowedOauthFlowsUserPoolClient = false;
+          args.allowedOauthFlows = [];
+          args.allowedOauthScopes = [];
+          args.callbackUrls = [];
+          args.supportedIdentityProviders = ["COGNITO"];
+          args.preventUserExistenceErrors = "ENABLED";
+        },
+      },
+    });
+    pools[service.userPool] = { pool, client };
+  }
+  return pools;
+}

@@ -1,0 +1,131 @@
+import type { Topology } from "../shared/topology/index.js";
+import type { Apis } from "./api.js";
+import type { Functions } from "./functions.js";
+import type { Transports } from "./transports.js";
+
+export interface Monitoring {
+  readonly alarms: Record<string, aws.cloudwatch.MetricAlarm>;
+  readonly dashboards: Record<string, aws.cloudwatch.Dashboard>;
+}
+
+/** A stream consumer this far behind (ms) is losing the race against retention. */
+const ITERATOR_AGE_LIMIT_MS = 60_000;
+
+type AlarmArgs = Omit<aws.cloudwatch.MetricAlarmArgs, "evaluationPeriods"> & { evaluationPeriods?: number };
+
+function alarm(name: string, args: AlarmArgs): aws.cloudwatch.MetricAlarm {
+  return new aws.cloudwatch.MetricAlarm(name, {
+    evaluationPeriods: 1,
+    period: 60,
+    // No data means nothing failed and nothing is queued.
+    treatMissingData: "notBreaching",
+    ...args,
+  });
+}
+
+/**
+ * Alarms on what needs a person: anything in a DLQ, any function error, a stream consumer falling behind; and a
+ * dashboard per service with its functions, its API and its DLQs.
+ */
+export function createMonitoring(
+  topology: Topology,
+  functions: Functions,
+  transports: Transports,
+  apis: Apis,
+): Monitoring {
+  const alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
+
+  for (const queue of topology.queues.filter((q) => q.role === "dlq")) {
+    const dlq = transports.queues[queue.name];
+    if (!dlq) continue;
+    alarms[`${queue.name}Depth`] = alarm(`${queue.name}DepthAlarm`, {
+      alarmDescription: `${queue.name} holds messages that failed for good (${queue.service})`,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: dlq.nodes.queue.name },
+      statistic: "Maximum",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+    });
+  }
+
+  for (const fn of topology.functions) {
+    const lambda = functions[fn.name];
+    if (!lambda) continue;
+    alarms[`${fn.name}Errors`] = alarm(`${fn.name}ErrorsAlarm`, {
+      alarmDescription: `${fn.name} (${fn.service}) threw`,
+      namespace: "AWS/Lambda",
+      metricName: "Errors",
+      dimensions: { FunctionName: lambda.name },
+      statistic: "Sum",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+    });
+  }
+
+  for (const sub of topology.subscriptions) {
+    if (sub.trigger.kind !== "kinesis") continue;
+    const stream = transports.streams[sub.trigger.stream];
+    if (!stream) continue;
+    // The stream's GetRecords iterator age: how old the oldest record read is, i.e. how far its readers lag.
+    alarms[`${sub.name}IteratorAge`] = alarm(`${sub.name}IteratorAgeAlarm`, {
+      alarmDescription: `${sub.function} reads ${sub.trigger.stream} more than ${ITERATOR_AGE_LIMIT_MS} ms behind`,
+      namespace: "AWS/Kinesis",
+      metricName: "GetRecords.IteratorAgeMilliseconds",
+      dimensions: { StreamName: stream.name },
+      statistic: "Maximum",
+      period: 300,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: ITERATOR_AGE_LIMIT_MS,
+    });
+  }
+
+  const region = aws.getRegionOutput().region;
+  const dashboards: Record<string, aws.cloudwatch.Dashboard> = {};
+  for (const service of topology.services) {
+    const lambdas = service.functions.flatMap((name) => (functions[name] ? [functions[name].name] : []));
+    const dlqs = topology.queues
+      .filter((q) => q.service === service.name && q.role === "dlq")
+      .flatMap((q) => (transports.queues[q.name] ? [transports.queues[q.name]!.nodes.queue.name] : []));
+    const api = apis[service.name];
+    const widget = (title: string, metrics: $util.Input<unknown[]>[], y: number) => ({
+      type: "metric",
+      x: 0,
+      y,
+      width: 24,
+      height: 6,
+      properties: { title, region, stat: "Sum", period: 60, metrics },
+    });
+    const lambdaMetrics = (metric: string) => lambdas.map((name) => ["AWS/Lambda", metric, "FunctionName", name]);
+    const widgets = [
+      widget(`${service.name}: invocations`, lambdaMetrics("Invocations"), 0),
+      widget(`${service.name}: errors`, lambdaMetrics("Errors"), 6),
+      widget(`${service.name}: throttles`, lambdaMetrics("Throttles"), 12),
+      widget(
+        `${service.name}: DLQ depth`,
+        dlqs.map((name) => ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", name]),
+        18,
+      ),
+      ...(api
+        ? [
+            widget(
+              `${service.name}: API 4XX / 5XX`,
+              [
+                ["AWS/ApiGateway", "4XXError", "ApiName", api.nodes.api.name],
+                ["AWS/ApiGateway", "5XXError", "ApiName", api.nodes.api.name],
+              ],
+              24,
+            ),
+          ]
+        : []),
+    ];
+    dashboards[service.name] = new aws.cloudwatch.Dashboard(
+      `${service.name[0]!.toUpperCase()}${service.name.slice(1)}Dashboard`,
+      {
+        dashboardName: $interpolate`${$app.name}-${$app.stage}-${service.name}`,
+        dashboardBody: $jsonStringify({ widgets }),
+      },
+    );
+  }
+  return { alarms, dashboards };
+}

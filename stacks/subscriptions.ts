@@ -1,0 +1,91 @@
+import type { SubscriptionNode, Topology } from "../shared/topology/index.js";
+import type { Functions } from "./functions.js";
+import type { Transports } from "./transports.js";
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the stacks have no ${what}`);
+  return value;
+}
+
+/** Bus rule or topic subscription: how the event leaves its transport, to the function or to its buffer queue. */
+function wireDelivery(sub: SubscriptionNode, functions: Functions, transports: Transports): void {
+  const { delivery } = sub;
+  const fn = need(functions[sub.function], `function ${sub.function}`);
+  const buffer = sub.buffer ? need(transports.queues[sub.buffer], `buffer queue ${sub.buffer}`) : undefined;
+
+  if (delivery.kind === "rule") {
+    const bus = need(transports.bus, "bus");
+    // The rule's pattern is exactly the one derived from the contract (the matcher and the tests read the same).
+    const rule: sst.aws.BusSubscriberArgs = {
+      transform: {
+        rule: (args) => {
+          args.eventPattern = JSON.stringify(delivery.pattern);
+        },
+      },
+    };
+    if (buffer) bus.subscribeQueue(sub.name, buffer, rule);
+    else bus.subscribe(sub.name, fn.arn, rule);
+    return;
+  }
+  if (delivery.kind === "topic") {
+    const topic = need(transports.topics[delivery.topic], `topic ${delivery.topic}`);
+    if (buffer) topic.subscribeQueue(sub.name, buffer, { filter: delivery.filterPolicy });
+    else topic.subscribe(sub.name, fn.arn, { filter: delivery.filterPolicy });
+  }
+  // `queue` and `stream` deliveries are the trigger itself.
+}
+
+/** Event source mappings: how Lambda polls a queue or a stream for the function. Async triggers live on the function. */
+function wireTrigger(sub: SubscriptionNode, functions: Functions, transports: Transports): void {
+  const { trigger } = sub;
+  const fn = need(functions[sub.function], `function ${sub.function}`);
+
+  if (trigger.kind === "sqs") {
+    const queue = need(transports.queues[trigger.queue], `queue ${trigger.queue}`);
+    queue.subscribe(fn.arn, {
+      batch: {
+        size: trigger.batchSize,
+        ...(trigger.batchWindowSeconds > 0 ? { window: `${trigger.batchWindowSeconds} seconds` as const } : {}),
+        // ReportBatchItemFailures: only the failed messages return to the queue (and on to its DLQ).
+        partialResponses: true,
+      },
+      transform: {
+        eventSourceMapping: (args) => {
+          // SQS maximum concurrency caps this source's pollers without throttling the function (≥ 2).
+          if (trigger.concurrency) args.scalingConfig = { maximumConcurrency: Math.max(2, trigger.concurrency) };
+        },
+      },
+    });
+    return;
+  }
+
+  if (trigger.kind === "kinesis") {
+    const stream = need(transports.streams[trigger.stream], `stream ${trigger.stream}`);
+    const dlq = need(transports.queues[trigger.onFailure], `DLQ ${trigger.onFailure}`);
+    stream.subscribe(sub.name, fn.arn, {
+      filters: [trigger.filterPattern],
+      transform: {
+        eventSourceMapping: (args) => {
+          // Replay: a new consumer starts from the oldest record kept, not from now (SST defaults to LATEST).
+          args.startingPosition = "TRIM_HORIZON";
+          args.batchSize = trigger.batchSize;
+          args.maximumBatchingWindowInSeconds = trigger.batchWindowSeconds;
+          // A failing batch is split in two until the poison record is alone, retried, then sent to the DLQ,
+          // so one bad record does not block its shard until it expires.
+          args.bisectBatchOnFunctionError = trigger.bisectOnError;
+          args.maximumRetryAttempts = trigger.retries;
+          args.destinationConfig = { onFailure: { destinationArn: dlq.arn } };
+          args.functionResponseTypes = ["ReportBatchItemFailures"];
+        },
+      },
+    });
+  }
+}
+
+/** One delivery and one trigger per subscription in the topology. */
+export function createSubscriptions(topology: Topology, functions: Functions, transports: Transports): void {
+  for (const sub of topology.subscriptions) {
+    wireDelivery(sub, functions, transports);
+    wireTrigger(sub, functions, transports);
+  }
+}
