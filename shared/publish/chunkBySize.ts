@@ -31,7 +31,14 @@ export function chunkBySize<E extends Sized>(entries: readonly E[], chunkLimits:
   return chunks;
 }
 
-/** Bytes of `text` in UTF-8, the unit every quota is stated in. */
+/**
+ * Bytes of `text` in UTF-8, the unit every quota is stated in.
+ *
+ * @example
+ * ```ts
+ * utf8Bytes("é"); // 2
+ * ```
+ */
 export function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, "utf8");
 }
