@@ -1,13 +1,10 @@
-import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { KinesisClient } from "@aws-sdk/client-kinesis";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { captureClient } from "../tracing/index.js";
+import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 /** The SDK clients the services use, one of each per sandbox. */
 export interface AwsClients {
@@ -20,41 +17,23 @@ export interface AwsClients {
   readonly cognito: CognitoIdentityProviderClient;
 }
 
-/**
- * Default configuration only: region, credentials and `AWS_ENDPOINT_URL_<SERVICE>` come from the environment,
- * so the same code talks to AWS or to the local emulators. Each client is captured by the Tracer, so every
- * call is a node on the service map.
- */
-const create: { readonly [K in keyof AwsClients]: () => AwsClients[K] } = {
-  eventBridge: () => captureClient(new EventBridgeClient({})),
-  sns: () => captureClient(new SNSClient({})),
-  sqs: () => captureClient(new SQSClient({})),
-  // HTTP/1.1: the default HTTP/2 handler fails against the local Kinesis emulator with "Protocol error".
-  kinesis: () => captureClient(new KinesisClient({ requestHandler: new NodeHttpHandler() })),
-  // Capture the base client: the document client only marshals, the calls go through the base client's stack.
-  dynamo: () =>
-    DynamoDBDocumentClient.from(captureClient(new DynamoDBClient({})), {
-      marshallOptions: { removeUndefinedValues: true },
-    }),
-  s3: () => captureClient(new S3Client({})),
-  cognito: () => captureClient(new CognitoIdentityProviderClient({})),
-};
-
 // Created on first use: a function that never publishes never pays for a client (cold start).
 const clients: { -readonly [K in keyof AwsClients]?: AwsClients[K] } = {};
 
 /**
- * The sandbox's client for `service`, created on first use.
+ * The sandbox's client for `service`, created by `create` on first use (or the one injected by
+ * {@link useAwsClients}). Each client has its own module (`sqs.ts`, `dynamo.ts`, …) so a bundle holds only the
+ * clients its handler really uses.
  *
  * @example
  * ```ts
- * await awsClient("dynamo").send(new GetCommand({ TableName, Key: { pk, sk } }));
+ * export const sqsClient = () => lazyClient("sqs", () => captureClient(new SQSClient({})));
  * ```
  */
-export function awsClient<K extends keyof AwsClients>(service: K): AwsClients[K] {
+export function lazyClient<K extends keyof AwsClients>(service: K, create: () => AwsClients[K]): AwsClients[K] {
   const existing = clients[service];
   if (existing) return existing;
-  const created = create[service]();
+  const created = create();
   clients[service] = created;
   return created;
 }
@@ -73,7 +52,7 @@ export function useAwsClients(overrides: Partial<AwsClients>): void {
 }
 
 /**
- * Forgets every client, injected or created; the next {@link awsClient} call creates a fresh one.
+ * Forgets every client, injected or created; the next {@link lazyClient} call creates a fresh one.
  *
  * @example
  * ```ts

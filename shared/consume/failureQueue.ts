@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { awsClient } from "../aws/index.js";
+import { sqsClient } from "../aws/sqs.js";
 import { resource } from "../config.js";
 import type { PoisonCode } from "./decodeEvent.js";
 import type { RecordSource } from "./types.js";
@@ -39,7 +39,7 @@ export function failureQueue(options: { readonly failureQueueUrl?: string; reado
   return async function toFailureQueue(poison: PoisonRecord): Promise<void> {
     const queueUrl = options.failureQueueUrl ?? resource("FailureQueue").url;
     if (!queueUrl) throw new Error('resource "FailureQueue" has no url');
-    const client = options.sqs ?? awsClient("sqs");
+    const client = options.sqs ?? sqsClient();
     const text = (value: string) => ({ DataType: "String", StringValue: value });
     await client.send(
       new SendMessageCommand({

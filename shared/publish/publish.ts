@@ -3,19 +3,19 @@ import type { Transport } from "../routing/index.js";
 import type { PublishOptions } from "./options.js";
 import type { OutgoingEvent } from "./outgoing.js";
 import { outgoingEvents } from "./outgoingEvents.js";
-import { toEventBridge } from "./toEventBridge.js";
-import { toKinesis } from "./toKinesis.js";
-import { toSns } from "./toSns.js";
-import { toSqs } from "./toSqs.js";
 
 type Sender = (contract: EventContract, events: readonly OutgoingEvent[], options: PublishOptions) => Promise<void>;
 
 /** The contract's transport picks the sender; the routing guide picked the transport. */
-const senders: Record<Transport, Sender> = {
-  eventbridge: toEventBridge,
-  sns: toSns,
-  sqs: toSqs,
-  kinesis: toKinesis,
+/**
+ * Each transport's sender, with its SDK client, is loaded on the first publish over it: a handler that publishes
+ * only to the bus never loads the Kinesis client (with code splitting, never even bundles it in its entry chunk).
+ */
+const senders: Record<Transport, () => Promise<Sender>> = {
+  eventbridge: async () => (await import("./toEventBridge.js")).toEventBridge,
+  sns: async () => (await import("./toSns.js")).toSns,
+  sqs: async () => (await import("./toSqs.js")).toSqs,
+  kinesis: async () => (await import("./toKinesis.js")).toKinesis,
 };
 
 /**
@@ -61,6 +61,7 @@ export async function publishBatch<C extends EventContract>(
 ): Promise<string[]> {
   if (payloads.length === 0) return [];
   const events = outgoingEvents(contract, payloads, options);
-  await senders[contract.transport](contract, events, options);
+  const send = await senders[contract.transport]();
+  await send(contract, events, options);
   return events.map((event) => event.envelope.id);
 }

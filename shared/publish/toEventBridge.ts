@@ -1,5 +1,5 @@
 import { PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
-import { awsClient } from "../aws/index.js";
+import { eventBridgeClient } from "../aws/eventBridge.js";
 import type { EventContract } from "../events/defineEvent.js";
 import { destinationFor } from "./destination.js";
 import { eventBridgeEntrySize } from "./eventBridgeEntrySize.js";
@@ -29,7 +29,7 @@ export async function toEventBridge(
   options: PublishOptions = {},
 ): Promise<void> {
   const bus = destinationFor(contract, "name", options.destination);
-  const client = options.clients?.eventBridge ?? awsClient("eventBridge");
+  const client = options.clients?.eventBridge ?? eventBridgeClient();
   const entries = events.map(({ envelope, body }): BusEntry => {
     const request: PutEventsRequestEntry = {
       EventBusName: bus,

@@ -1,5 +1,5 @@
 import { PutRecordsCommand, type PutRecordsRequestEntry } from "@aws-sdk/client-kinesis";
-import { awsClient } from "../aws/index.js";
+import { kinesisClient } from "../aws/kinesis.js";
 import type { EventContract } from "../events/defineEvent.js";
 import { destinationFor } from "./destination.js";
 import { PublishError } from "./errors.js";
@@ -30,7 +30,7 @@ export async function toKinesis(
   options: PublishOptions = {},
 ): Promise<void> {
   const streamName = destinationFor(contract, "name", options.destination);
-  const client = options.clients?.kinesis ?? awsClient("kinesis");
+  const client = options.clients?.kinesis ?? kinesisClient();
   const field = contract.partitionKey;
   if (!field) throw new Error(`${contract.type}: a Kinesis event needs a partitionKey`);
   const entries = events.map(({ envelope, body, payload }): StreamEntry => {

@@ -1,5 +1,5 @@
 import { PublishBatchCommand, PublishCommand } from "@aws-sdk/client-sns";
-import { awsClient } from "../aws/index.js";
+import { snsClient } from "../aws/sns.js";
 import type { EventContract } from "../events/defineEvent.js";
 import { batchFailures } from "./batchFailures.js";
 import { destinationFor } from "./destination.js";
@@ -32,7 +32,7 @@ export async function toSns(
   options: PublishOptions = {},
 ): Promise<void> {
   const topicArn = destinationFor(contract, "arn", options.destination);
-  const client = options.clients?.sns ?? awsClient("sns");
+  const client = options.clients?.sns ?? snsClient();
   const entries = events.map(({ envelope, body, payload }): TopicEntry => {
     const attributes = messageAttributes(contract, envelope, payload);
     return {

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
-import { awsClient } from "../aws/index.js";
+import { sqsClient } from "../aws/sqs.js";
 import type { EventContract } from "../events/defineEvent.js";
 import { batchFailures } from "./batchFailures.js";
 import { destinationFor } from "./destination.js";
@@ -32,7 +32,7 @@ export async function toSqs(
   options: PublishOptions = {},
 ): Promise<void> {
   const queueUrl = destinationFor(contract, "url", options.destination);
-  const client = options.clients?.sqs ?? awsClient("sqs");
+  const client = options.clients?.sqs ?? sqsClient();
   const entries = events.map(({ envelope, body, payload }): QueueEntry => {
     const attributes = messageAttributes(contract, envelope, payload);
     return {
