@@ -1,8 +1,8 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
+import { dynamoClient } from "../aws/dynamo.js";
 import { resource } from "../config.js";
 import { logger as defaultLogger } from "../logging/index.js";
 import { captureClient } from "../tracing/index.js";
@@ -29,7 +29,7 @@ export interface IdempotencyOptions {
 const defaults = {
   ttlSeconds: 24 * 60 * 60,
   lockSeconds: 30,
-  client: productionClient,
+  client: dynamoClient,
   now: Date.now,
   logger: defaultLogger,
 } satisfies Omit<IdempotencyOptions, "table">;
@@ -37,14 +37,6 @@ const defaults = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A few rounds are enough: a claim only fails again if another request changed the record in between.
 const CLAIM_ATTEMPTS = 3;
-
-let sharedClient: DynamoDBDocumentClient | undefined;
-function productionClient(): DynamoDBDocumentClient {
-  sharedClient ??= captureClient(
-    DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } }),
-  );
-  return sharedClient;
-}
 
 function inProgress(retryAfterSeconds: number): HttpProblem {
   return new HttpProblem("idempotency-in-progress", "a request with this idempotency-key is still being processed", {
