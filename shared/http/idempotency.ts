@@ -5,7 +5,6 @@ import type { APIGatewayProxyResult, Context } from "aws-lambda";
 import { dynamoClient } from "../aws/dynamo.js";
 import { resource } from "../config.js";
 import { logger as defaultLogger } from "../logging/index.js";
-import { captureClient } from "../tracing/index.js";
 import { exchangeFor, type HttpEvent, type HttpExchange } from "./exchange.js";
 import { requestFingerprint } from "./fingerprint.js";
 import { IdempotencyStore } from "./IdempotencyStore.js";
