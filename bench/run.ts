@@ -1,0 +1,119 @@
+/**
+ * `npm run bench`: every figure is a ratio measured side by side in this one run, because these machines are
+ * shared and noisy; absolute times are printed for context only.
+ *
+ * 1. The HTTP middleware chain's overhead per warm invocation, against a bare handler on the same event.
+ * 2. A representative handler's bundle size and cold import time, against a floor bundle that holds only the
+ *    same AWS SDK clients.
+ */
+import { join } from "node:path";
+import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { Bench } from "tinybench";
+import * as v from "valibot";
+import { httpHandler } from "../shared/http/index.js";
+import { bundle, chunkOf, outputPath, staticClosure } from "./bundle.js";
+import { coldImportMs, median } from "./coldImport.js";
+
+process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
+const root = join(import.meta.dirname, "..");
+
+function event(): APIGatewayProxyEvent {
+  return {
+    resource: "/users/signup",
+    path: "/users/signup",
+    httpMethod: "POST",
+    headers: { "content-type": "application/json", "x-request-id": "bench-1" },
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: JSON.stringify({ email: "ada@example.com", password: "correct horse", displayName: "Ada" }),
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: "r-1",
+      stage: "local",
+      path: "/local/users/signup",
+    } as APIGatewayProxyEvent["requestContext"],
+  };
+}
+
+const context = {
+  awsRequestId: "bench",
+  functionName: "bench",
+  getRemainingTimeInMillis: () => 10_000,
+} as unknown as Context;
+
+async function middlewareOverhead() {
+  const body = v.object({
+    email: v.pipe(v.string(), v.email()),
+    password: v.pipe(v.string(), v.minLength(8)),
+    displayName: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  });
+  const bare = async (e: APIGatewayProxyEvent) => {
+    const parsed = JSON.parse(e.body ?? "{}") as Record<string, unknown>;
+    return { statusCode: 201, headers: { "content-type": "application/json" }, body: JSON.stringify(parsed) };
+  };
+  const wrapped = httpHandler({ body, successStatus: 201, handler: async ({ body: b }) => b });
+  const bench = new Bench({ time: 1500, warmupTime: 300 });
+  bench.add("bare handler", () => bare(event())).add("httpHandler stack", () => wrapped(event(), context));
+  await bench.run();
+  const [bareTask, wrappedTask] = bench.tasks;
+  const bareNs = (bareTask!.result as { latency: { p50: number } }).latency.p50 * 1e6;
+  const wrappedNs = (wrappedTask!.result as { latency: { p50: number } }).latency.p50 * 1e6;
+  return { bareUs: bareNs / 1000, wrappedUs: wrappedNs / 1000, ratio: wrappedNs / bareNs };
+}
+
+async function bundleAndColdStart(rounds: number) {
+  const floor = await bundle(join(root, "bench/floor.ts"), "floor");
+  const handler = await bundle(join(root, "bench/handlers/representative.ts"), "representative");
+  // What the first request adds: the bus transport, loaded on the first publish.
+  const busChunk = chunkOf(handler.metafile, "shared/publish/toEventBridge.ts");
+  if (!busChunk) throw new Error("the bus transport is not in a chunk of its own");
+  const firstRequest = staticClosure(handler.metafile, [...handler.entryOutputs, busChunk]);
+  const firstRequestBytes = firstRequest.reduce((sum, f) => sum + handler.metafile.outputs[f]!.bytes, 0);
+  const floorMs: number[] = [];
+  const entryMs: number[] = [];
+  const fullMs: number[] = [];
+  // Interleaved, so drift in the machine's load hits all three alike.
+  for (let i = 0; i < rounds; i++) {
+    floorMs.push(coldImportMs([floor.entry]));
+    entryMs.push(coldImportMs([handler.entry]));
+    fullMs.push(coldImportMs([handler.entry, outputPath(busChunk)]));
+  }
+  return {
+    floor,
+    handler,
+    firstRequestBytes,
+    floorMs: median(floorMs),
+    entryMs: median(entryMs),
+    fullMs: median(fullMs),
+  };
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
+
+const overhead = await middlewareOverhead();
+const cold = await bundleAndColdStart(rounds);
+
+console.log("\nHTTP middleware chain, warm invocation (median of tinybench samples)");
+console.log(`  bare handler        ${overhead.bareUs.toFixed(1)} µs`);
+console.log(`  httpHandler stack   ${overhead.wrappedUs.toFixed(1)} µs`);
+console.log(`  ratio               ${overhead.ratio.toFixed(2)}× (stack / bare)`);
+console.log(`\nRepresentative handler vs floor (esbuild, ESM, minified, node22; median of ${rounds} fresh processes)`);
+console.log(
+  `  floor bundle                    ${kb(cold.floor.totalBytes)}  cold import ${cold.floorMs.toFixed(1)} ms`,
+);
+console.log(
+  `  handler at init                 ${kb(cold.handler.entryBytes)}  cold import ${cold.entryMs.toFixed(1)} ms`,
+);
+console.log(
+  `  handler + bus transport         ${kb(cold.firstRequestBytes)}  cold import ${cold.fullMs.toFixed(1)} ms  (what its first request loads)`,
+);
+console.log(
+  `  ratio init / floor              size ${(cold.handler.entryBytes / cold.floor.totalBytes).toFixed(2)}×  cold import ${(cold.entryMs / cold.floorMs).toFixed(2)}×`,
+);
+console.log(
+  `  ratio first request / floor     size ${(cold.firstRequestBytes / cold.floor.totalBytes).toFixed(2)}×  cold import ${(cold.fullMs / cold.floorMs).toFixed(2)}×`,
+);
