@@ -1,4 +1,5 @@
 import type { Context, EventBridgeEvent } from "aws-lambda";
+import { consumerStack } from "../middleware/consumerStack.js";
 import { recordConsumer } from "./recordConsumer.js";
 import type { ConsumerOptions, Contracts, EventHandler } from "./types.js";
 
@@ -20,7 +21,8 @@ export function onEventBridge<const Cs extends Contracts>(
   options: ConsumerOptions = {},
 ): (event: EventBridgeEvent<string, unknown>, context: Context) => Promise<void> {
   const consume = recordConsumer(contracts, handler, options);
-  return async function eventBridgeConsumer(event, context) {
+  // The consumer stack gives every record the Lambda context in its logs and the invocation its subsegment.
+  return consumerStack(async function eventBridgeConsumer(event, context) {
     const outcome = await consume(
       {
         source: "eventbridge",
@@ -31,5 +33,5 @@ export function onEventBridge<const Cs extends Contracts>(
       context,
     );
     if (outcome.status === "failed") throw outcome.error;
-  };
+  });
 }

@@ -1,4 +1,5 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { consumerStack } from "../middleware/consumerStack.js";
 import { recordConsumer } from "./recordConsumer.js";
 import { recordText } from "./recordText.js";
 import type { ConsumerOptions, Contracts, EventHandler } from "./types.js";
@@ -22,7 +23,8 @@ export function onKinesis<const Cs extends Contracts>(
   options: ConsumerOptions = {},
 ): (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse> {
   const consume = recordConsumer(contracts, handler, options);
-  return async function kinesisConsumer(event, context) {
+  // The consumer stack gives every record the Lambda context in its logs and the invocation its subsegment.
+  return consumerStack(async function kinesisConsumer(event, context) {
     const records = event.Records;
     for (const [index, record] of records.entries()) {
       const bytes = Buffer.from(record.kinesis.data, "base64");
@@ -42,5 +44,5 @@ export function onKinesis<const Cs extends Contracts>(
       }
     }
     return { batchItemFailures: [] };
-  };
+  });
 }

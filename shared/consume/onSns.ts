@@ -1,4 +1,5 @@
 import type { Context, SNSEvent } from "aws-lambda";
+import { consumerStack } from "../middleware/consumerStack.js";
 import { recordConsumer } from "./recordConsumer.js";
 import type { ConsumerOptions, Contracts, EventHandler } from "./types.js";
 
@@ -20,7 +21,8 @@ export function onSns<const Cs extends Contracts>(
   options: ConsumerOptions = {},
 ): (event: SNSEvent, context: Context) => Promise<void> {
   const consume = recordConsumer(contracts, handler, options);
-  return async function snsConsumer(event, context) {
+  // The consumer stack gives every record the Lambda context in its logs and the invocation its subsegment.
+  return consumerStack(async function snsConsumer(event, context) {
     for (const record of event.Records) {
       const outcome = await consume(
         {
@@ -33,5 +35,5 @@ export function onSns<const Cs extends Contracts>(
       );
       if (outcome.status === "failed") throw outcome.error;
     }
-  };
+  });
 }

@@ -1,4 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { consumerStack } from "../middleware/consumerStack.js";
 import { type RecordOutcome, recordConsumer } from "./recordConsumer.js";
 import type { Contracts, EventHandler, SqsConsumerOptions } from "./types.js";
 import { unwrapSqsBody } from "./unwrapSqsBody.js";
@@ -40,7 +41,8 @@ export function onSqs<const Cs extends Contracts>(
     );
   };
 
-  return async function sqsConsumer(event, context) {
+  // The consumer stack gives every record the Lambda context in its logs and the invocation its subsegment.
+  return consumerStack(async function sqsConsumer(event, context) {
     const records = event.Records;
     const fifo = records[0]?.eventSourceARN.endsWith(".fifo") ?? false;
     if (fifo || concurrency === 1) {
@@ -55,7 +57,7 @@ export function onSqs<const Cs extends Contracts>(
     }
     const outcomes = await inParallel(records, concurrency, (record) => consumeOne(record, context));
     return failures(records.filter((_, i) => outcomes[i]?.status !== "handled").map((record) => record.messageId));
-  };
+  });
 }
 
 function failures(ids: readonly string[]): SQSBatchResponse {
