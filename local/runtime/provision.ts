@@ -171,6 +171,23 @@ async function createTable(dynamo: DynamoDBClient, name: string, table: TableNod
   }
 }
 
+/**
+ * A user pool outside the topology: the local API's authorizer pool when routes need a token but no service
+ * declares one (the fixture system). Idempotent like {@link provision}.
+ */
+export async function provisionUserPool(target: ProvisionTarget, logicalName: string): Promise<LinkedResource> {
+  const cognito = new CognitoIdentityProviderClient({
+    endpoint: target.endpoints.cognito,
+    region: target.region,
+    credentials,
+  });
+  try {
+    return await createUserPool(cognito, `${target.prefix}-${logicalName}`);
+  } finally {
+    cognito.destroy();
+  }
+}
+
 async function createUserPool(cognito: CognitoIdentityProviderClient, name: string): Promise<LinkedResource> {
   const pools = await cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }));
   let id = pools.UserPools?.find((p) => p.Name === name)?.Id;

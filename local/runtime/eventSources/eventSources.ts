@@ -1,0 +1,249 @@
+import { PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import { PutBucketNotificationConfigurationCommand } from "@aws-sdk/client-s3";
+import { SubscribeCommand } from "@aws-sdk/client-sns";
+import { resourceNameFor } from "../../../shared/events/resources.js";
+import type { SubscriptionNode, Topology } from "../../../shared/topology/index.js";
+import type { LambdaInvoker } from "../../eventbridge/index.js";
+import type { RuntimeClients } from "../clients.js";
+import { functionArn, functionNameOf } from "../functionEnvironment.js";
+import type { Resources } from "../provision.js";
+import { AsyncInvoker } from "./asyncInvoker.js";
+import type { KinesisCheckpoints } from "./kinesisCheckpoints.js";
+import { KinesisPoller } from "./kinesisPoller.js";
+import { subscribeFunctionToTopic } from "./snsSubscription.js";
+import { SqsPoller } from "./sqsPoller.js";
+import { envelopeTraceHeader } from "./traceParent.js";
+import type { EventSource, Invoke } from "./types.js";
+
+export interface EventSourceTuning {
+  /** Lambda's async retry backoff base (1 min on AWS). */
+  readonly asyncRetryBaseDelayMs?: number;
+  /** Kinesis retry backoff base. */
+  readonly kinesisRetryBaseDelayMs?: number;
+  readonly kinesisPollIntervalMs?: number;
+  /** See {@link SqsPoller}: shortens the wait of failed SQS messages (tests). */
+  readonly sqsFailedVisibilitySeconds?: number;
+  readonly sqsWaitSeconds?: number;
+}
+
+export interface EventSourcesInput {
+  readonly topology: Topology;
+  readonly resources: Resources;
+  readonly clients: RuntimeClients;
+  readonly invoke: Invoke;
+  readonly setLambdaInvoker: (invoker: LambdaInvoker) => void;
+  readonly sqsEndpoint: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** Physical name prefix (app and stage), for the internal queues. */
+  readonly prefix: string;
+  readonly checkpoints: KinesisCheckpoints;
+  readonly tuning?: EventSourceTuning;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningEventSources {
+  /** Each source by subscription (and `<bucket>Notifications`), with the service it belongs to. */
+  readonly sources: ReadonlyArray<{ readonly service: string; readonly source: EventSource }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything that carries events to functions, built from the subscriptions: bus rules and targets, topic
+ * subscriptions, queue and stream pollers, and the buckets' object-created notifications.
+ */
+export async function startEventSources(input: EventSourcesInput): Promise<RunningEventSources> {
+  const { topology, resources, clients, region, accountId } = input;
+  const need = (name: string) => {
+    const resource = resources[name];
+    if (!resource) throw new Error(`event sources: ${name} is not provisioned`);
+    return resource;
+  };
+  const arnOf = (fn: string) => functionArn(region, accountId, fn);
+  const asyncInvoker = new AsyncInvoker({
+    invoke: input.invoke,
+    sqs: clients.sqs,
+    ...(input.tuning?.asyncRetryBaseDelayMs !== undefined
+      ? { retryBaseDelayMs: input.tuning.asyncRetryBaseDelayMs }
+      : {}),
+    ...(input.log ? { log: input.log } : {}),
+  });
+
+  // EventBridge invokes a Lambda target asynchronously: the invocation is accepted at once and Lambda's own
+  // retries and on-failure destination apply. The trace parent is the envelope's: the stand-in passes none.
+  const asyncTriggers = new Map<string, SubscriptionNode>();
+  for (const sub of topology.subscriptions)
+    if (sub.trigger.kind === "async" && sub.delivery.kind === "rule") asyncTriggers.set(sub.function, sub);
+  input.setLambdaInvoker(async (arn, event) => {
+    const fn = functionNameOf(arn);
+    const sub = fn ? asyncTriggers.get(fn) : undefined;
+    if (!fn || !sub || sub.trigger.kind !== "async")
+      throw Object.assign(new Error(`Function not found: ${arn}`), { name: "ResourceNotFoundException" });
+    asyncInvoker.accept({
+      fn,
+      functionArn: arn,
+      event,
+      traceHeader: envelopeTraceHeader(event),
+      retries: sub.trigger.retries,
+      onFailureUrl: need(sub.trigger.onFailure).url!,
+    });
+  });
+
+  const sources: Array<{ service: string; source: EventSource }> = [];
+  const add = (service: string, source: EventSource) => sources.push({ service, source });
+  try {
+    for (const sub of topology.subscriptions) {
+      await wireDelivery(sub);
+      wireTrigger(sub);
+    }
+    for (const service of topology.services) {
+      if (!service.bucket) continue;
+      const contract = topology.events[service.bucket.notifies];
+      if (!contract) throw new Error(`${service.bucket.name} notifies ${service.bucket.notifies}, an unknown event`);
+      // S3 → SQS object-created notifications ("Amazon S3 Event Notifications"); the emulator delivers them.
+      await clients.s3.send(
+        new PutBucketNotificationConfigurationCommand({
+          Bucket: need(service.bucket.name).name,
+          NotificationConfiguration: {
+            QueueConfigurations: [
+              {
+                Id: `${service.bucket.name}ObjectCreated`,
+                QueueArn: need(resourceNameFor(contract)).arn,
+                Events: ["s3:ObjectCreated:*"],
+              },
+            ],
+          },
+        }),
+      );
+    }
+  } catch (error) {
+    await Promise.allSettled(sources.map(({ source }) => source.stop()));
+    throw error;
+  }
+
+  async function wireDelivery(sub: SubscriptionNode): Promise<void> {
+    const { delivery } = sub;
+    if (delivery.kind === "rule") {
+      const bus = need(topology.bus ?? "Bus").name!;
+      await clients.events.send(
+        new PutRuleCommand({ Name: delivery.name, EventBusName: bus, EventPattern: JSON.stringify(delivery.pattern) }),
+      );
+      const retries = sub.trigger.kind === "async" ? sub.trigger.retries : 185;
+      await clients.events.send(
+        new PutTargetsCommand({
+          Rule: delivery.name,
+          EventBusName: bus,
+          Targets: [
+            {
+              Id: sub.buffer ? `${sub.name}Buffer` : sub.function,
+              Arn: sub.buffer ? need(sub.buffer).arn : arnOf(sub.function),
+              RetryPolicy: { MaximumRetryAttempts: retries },
+              DeadLetterConfig: { Arn: need(sub.failureDestination).arn },
+            },
+          ],
+        }),
+      );
+      return;
+    }
+    if (delivery.kind === "topic") {
+      const topicArn = need(delivery.topic).arn!;
+      if (sub.buffer) {
+        await clients.sns.send(
+          new SubscribeCommand({
+            TopicArn: topicArn,
+            Protocol: "sqs",
+            Endpoint: need(sub.buffer).arn,
+            Attributes: { FilterPolicy: JSON.stringify(delivery.filterPolicy), RawMessageDelivery: "false" },
+          }),
+        );
+        return;
+      }
+      if (sub.trigger.kind !== "async") throw new Error(`${sub.name}: a topic without a buffer is async`);
+      add(
+        sub.service,
+        await subscribeFunctionToTopic({
+          name: sub.name,
+          sns: clients.sns,
+          sqs: clients.sqs,
+          sqsEndpoint: input.sqsEndpoint,
+          accountId,
+          topicArn,
+          queueName: `${input.prefix}-${sub.name}LambdaSubscription`,
+          filterPolicy: delivery.filterPolicy,
+          fn: sub.function,
+          functionArn: arnOf(sub.function),
+          retries: sub.trigger.retries,
+          onFailureUrl: need(sub.trigger.onFailure).url!,
+          asyncInvoker,
+          ...(input.log ? { log: input.log } : {}),
+        }),
+      );
+    }
+  }
+
+  function wireTrigger(sub: SubscriptionNode): void {
+    const { trigger } = sub;
+    const fn = topology.functions.find((f) => f.name === sub.function);
+    if (trigger.kind === "sqs") {
+      const queue = need(trigger.queue);
+      add(
+        sub.service,
+        new SqsPoller({
+          name: sub.name,
+          sqs: clients.sqs,
+          queueUrl: queue.url!,
+          queueArn: queue.arn!,
+          fn: sub.function,
+          invoke: input.invoke,
+          batchSize: trigger.batchSize,
+          batchWindowSeconds: trigger.batchWindowSeconds,
+          // Lambda starts with a few pollers per queue; the mapping's maximum concurrency caps them.
+          concurrency: Math.min(trigger.concurrency ?? fn?.concurrency ?? 2, 5),
+          ...(input.tuning?.sqsWaitSeconds !== undefined ? { waitSeconds: input.tuning.sqsWaitSeconds } : {}),
+          ...(input.tuning?.sqsFailedVisibilitySeconds !== undefined
+            ? { failedVisibilitySeconds: input.tuning.sqsFailedVisibilitySeconds }
+            : {}),
+          ...(input.log ? { log: input.log } : {}),
+        }),
+      );
+    } else if (trigger.kind === "kinesis") {
+      const stream = need(trigger.stream);
+      add(
+        sub.service,
+        new KinesisPoller({
+          name: sub.name,
+          kinesis: clients.kinesis,
+          sqs: clients.sqs,
+          streamName: stream.name!,
+          streamArn: stream.arn!,
+          fn: sub.function,
+          functionArn: arnOf(sub.function),
+          invoke: input.invoke,
+          batchSize: trigger.batchSize,
+          batchWindowSeconds: trigger.batchWindowSeconds,
+          retries: trigger.retries,
+          bisectOnError: trigger.bisectOnError,
+          filterPattern: trigger.filterPattern,
+          onFailureUrl: need(trigger.onFailure).url!,
+          checkpoints: input.checkpoints,
+          ...(input.tuning?.kinesisPollIntervalMs !== undefined
+            ? { pollIntervalMs: input.tuning.kinesisPollIntervalMs }
+            : {}),
+          ...(input.tuning?.kinesisRetryBaseDelayMs !== undefined
+            ? { retryBaseDelayMs: input.tuning.kinesisRetryBaseDelayMs }
+            : {}),
+          ...(input.log ? { log: input.log } : {}),
+        }),
+      );
+    }
+    // async triggers: the rule target or the topic subscription above invokes the function.
+  }
+
+  return {
+    sources,
+    async stop() {
+      await asyncInvoker.stop(); // cancels pending retries first, so the topic subscriptions can finish
+      await Promise.allSettled(sources.map(({ source }) => source.stop()));
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { Invocation } from "../FunctionPool.js";
+
+/** Runs one invocation of a function by name, under the caller's trace header. */
+export type Invoke = (fn: string, event: unknown, traceHeader?: string) => Promise<Invocation>;
+
+/** A running event source: it stops taking new work and finishes the batch in hand. */
+export interface EventSource {
+  readonly name: string;
+  /** False once its loop died of an error it could not recover from. */
+  readonly healthy: boolean;
+  stop(): Promise<void>;
+}
+
+/** What a function error looks like in failure records (Lambda's `responsePayload`). */
+export interface FunctionErrorPayload {
+  readonly errorType: string;
+  readonly errorMessage: string;
+  readonly stackTrace?: readonly string[];
+}
+
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });

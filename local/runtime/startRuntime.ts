@@ -1,0 +1,188 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Topology } from "../../shared/topology/index.js";
+import type { Emulators } from "../emulators/index.js";
+import { runtimeClients } from "./clients.js";
+import { type EventSourceTuning, startEventSources } from "./eventSources/eventSources.js";
+import { KinesisCheckpoints } from "./eventSources/kinesisCheckpoints.js";
+import { FunctionPool, type Invocation } from "./FunctionPool.js";
+import { functionEnvironment } from "./functionEnvironment.js";
+import type { AuthorizerResult } from "./gateway/cognitoAuthorizer.js";
+import { localPoolAuthorizer } from "./gateway/cognitoAuthorizer.js";
+import { type ExtraRoutes, startGateway } from "./gateway/gateway.js";
+import { checkHealth, type HealthReport } from "./health.js";
+import { type ProvisionTarget, provision, provisionUserPool, type Resources } from "./provision.js";
+import { SegmentSender } from "./segmentSender.js";
+
+const PROJECT_ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+/** The pool created when routes need a token and no service declares one. */
+export const FALLBACK_USER_POOL = "LocalUserPool";
+
+export interface RuntimeOptions {
+  readonly topology: Topology;
+  /** The running emulators: their endpoints, the X-Ray collector and the EventBridge stand-in. */
+  readonly emulators: Pick<Emulators, "endpoints" | "env" | "eventBridge">;
+  /** Gateway port; default 4000 (`PORT`), 0 picks a free one. */
+  readonly port?: number;
+  readonly host?: string;
+  /** The API Gateway stage name; default `local`. */
+  readonly stage?: string;
+  /** Physical name prefix of every resource, as SST prefixes with app and stage; default `summit-<stage>`. */
+  readonly prefix?: string;
+  /** Where handler references resolve from; default the project root. */
+  readonly root?: string;
+  /** Persist the Kinesis checkpoints here (with the emulators' data); omitted = in memory. */
+  readonly dataDir?: string;
+  /** Operator routes mounted on the gateway (`/_dev/*`, `/docs`). */
+  readonly extraRoutes?: ExtraRoutes;
+  readonly tuning?: EventSourceTuning;
+  readonly log?: (line: string) => void;
+}
+
+export interface Runtime {
+  readonly url: string;
+  readonly port: number;
+  readonly topology: Topology;
+  readonly resources: Resources;
+  readonly pools: ReadonlyMap<string, FunctionPool>;
+  readonly startedInMs: number;
+  /** Invokes a function directly, as `lambda invoke` would (RequestResponse). */
+  invoke(fn: string, event: unknown, traceHeader?: string): Promise<Invocation>;
+  health(): Promise<HealthReport>;
+  /** Stops the gateway, the event sources and every sandbox; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system on one machine, from the topology alone: provisions the resources on the emulators, gives
+ * each function a pool of sandboxes with its Lambda environment and links, wires every event source, and
+ * serves the services behind the local API Gateway.
+ *
+ * @example
+ * ```ts
+ * const emulators = await startEmulators();
+ * const runtime = await startRuntime({ topology: buildTopology(services), emulators, port: 0 });
+ * await fetch(`${runtime.url}/users/me`);
+ * await runtime.stop();
+ * await emulators.stop();
+ * ```
+ */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const began = performance.now();
+  const { topology, emulators } = options;
+  const stage = options.stage ?? "local";
+  const region = emulators.env.AWS_REGION ?? "us-east-1";
+  const accountId = "000000000000"; // fauxqs's ARNs always use this account
+  const log = options.log;
+  const target: ProvisionTarget = {
+    endpoints: emulators.endpoints,
+    region,
+    accountId,
+    prefix: options.prefix ?? `summit-${stage}`,
+  };
+  const resources = await provision(topology, target);
+
+  // One authorizer pool for the domain, as the stacks do: the first pool declared (else a local one).
+  const needsAuth = topology.routes.some((r) => r.auth);
+  let authPoolName = topology.services.find((s) => s.userPool)?.userPool;
+  if (needsAuth && !authPoolName) {
+    authPoolName = FALLBACK_USER_POOL;
+    resources[FALLBACK_USER_POOL] = await provisionUserPool(target, FALLBACK_USER_POOL);
+    log?.(`no service declares a user pool: tokens are checked against ${FALLBACK_USER_POOL}`);
+  }
+  const authorizers = new Map<string, (authorization: string | undefined) => Promise<AuthorizerResult>>();
+  const authPool = authPoolName ? resources[authPoolName] : undefined;
+  if (authPool && typeof authPool.id === "string" && typeof authPool.clientId === "string")
+    authorizers.set("*", localPoolAuthorizer(emulators.endpoints.cognito, authPool.id, [authPool.clientId]));
+
+  const segments = new SegmentSender(emulators.env.AWS_XRAY_DAEMON_ADDRESS ?? "127.0.0.1:2000");
+  const root = options.root ?? PROJECT_ROOT;
+  const pools = new Map<string, FunctionPool>();
+  for (const fn of topology.functions) {
+    const env = functionEnvironment({ fn, resources, emulatorEnv: emulators.env, root, region, accountId, stage });
+    pools.set(fn.name, new FunctionPool({ fn, env, segments, onLog: (name, line) => log?.(`[${name}] ${line}`) }));
+  }
+  const invoke = (fn: string, event: unknown, traceHeader?: string): Promise<Invocation> => {
+    const pool = pools.get(fn);
+    if (!pool) return Promise.reject(new Error(`no function ${fn}`));
+    return pool.invoke(event, traceHeader);
+  };
+
+  const clients = runtimeClients(emulators.endpoints, region);
+  let ready = false;
+  const cleanUp: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const step of cleanUp.reverse()) await step().catch((error: unknown) => log?.(`stop: ${String(error)}`));
+  };
+  cleanUp.push(async () => {
+    await Promise.all([...pools.values()].map((p) => p.stop()));
+    segments.close();
+    clients.destroy();
+  });
+  try {
+    const sources = await startEventSources({
+      topology,
+      resources,
+      clients,
+      invoke,
+      setLambdaInvoker: (invoker) => emulators.eventBridge.setLambdaInvoker(invoker),
+      sqsEndpoint: emulators.endpoints.sqs,
+      region,
+      accountId,
+      prefix: target.prefix,
+      checkpoints: new KinesisCheckpoints(
+        options.dataDir ? join(options.dataDir, "runtime", "kinesis-checkpoints.json") : undefined,
+      ),
+      ...(options.tuning ? { tuning: options.tuning } : {}),
+      ...(log ? { log } : {}),
+    });
+    cleanUp.push(async () => {
+      emulators.eventBridge.setLambdaInvoker(async (arn) => {
+        throw Object.assign(new Error(`the runtime is stopped: ${arn}`), { name: "ResourceNotFoundException" });
+      });
+      await sources.stop();
+    });
+    const health = () =>
+      checkHealth({
+        clients,
+        services: topology.services.map((s) => s.name),
+        sources: sources.sources,
+        ready: () => ready,
+      });
+    const gateway = await startGateway(
+      {
+        topology,
+        stage,
+        accountId,
+        invoke,
+        authorizers,
+        health,
+        ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
+        segments,
+        ...(log ? { log } : {}),
+      },
+      options.host ?? "127.0.0.1",
+      options.port ?? Number(process.env.PORT ?? 4000),
+    );
+    cleanUp.push(() => gateway.close());
+    ready = true;
+    let stopping: Promise<void> | undefined;
+    return {
+      url: gateway.url,
+      port: gateway.port,
+      topology,
+      resources,
+      pools,
+      startedInMs: Math.round(performance.now() - began),
+      invoke,
+      health,
+      stop() {
+        stopping ??= stopAll();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
