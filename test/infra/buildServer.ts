@@ -1,0 +1,132 @@
+import { existsSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+/** What SST's `Function` sends `Runtime.Build` (the fields used here). */
+interface BuildInput {
+  functionID: string;
+  handler: string;
+  runtime: string;
+}
+
+export interface BuildOutput {
+  handler: string;
+  out: string;
+  errors: string[];
+  sourcemaps: string[];
+}
+
+const SOURCE_EXTENSIONS = [".ts", ".mts", ".tsx", ".js", ".mjs"];
+// ESM bundles of CommonJS dependencies need `require` (the banner SST's Node runtime adds too).
+const REQUIRE_BANNER =
+  'import { createRequire as __summitRequire } from "node:module"; const require = __summitRequire(import.meta.url);';
+
+/**
+ * Bundles one handler as the SST CLI's Node runtime does: `<file>.<export>` relative to the project root, one ESM
+ * file per function. A missing file, a missing export or an unresolved import is a build error, as in `sst deploy`.
+ */
+async function bundleHandler(root: string, outRoot: string, input: BuildInput): Promise<BuildOutput> {
+  const dot = input.handler.lastIndexOf(".");
+  const file = input.handler.slice(0, dot);
+  const exportName = input.handler.slice(dot + 1);
+  const out = join(outRoot, input.functionID);
+  const source = SOURCE_EXTENSIONS.map((ext) => join(root, file + ext)).find((path) => existsSync(path));
+  if (dot < 1 || !source)
+    return {
+      handler: input.handler,
+      out,
+      errors: [`Could not find the handler file for "${input.handler}"`],
+      sourcemaps: [],
+    };
+  const outfile = join(out, `${file}.mjs`);
+  try {
+    const result = await build({
+      entryPoints: [source],
+      outfile,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: input.runtime === "nodejs22.x" ? "node22" : "node20",
+      banner: { js: REQUIRE_BANNER },
+      metafile: true,
+      logLevel: "silent",
+    });
+    const exports = Object.values(result.metafile.outputs).flatMap((o) => o.exports);
+    if (!exports.includes(exportName))
+      return { handler: input.handler, out, errors: [`"${file}" has no export named "${exportName}"`], sourcemaps: [] };
+    return { handler: input.handler, out, errors: [], sourcemaps: [] };
+  } catch (error) {
+    return {
+      handler: input.handler,
+      out,
+      errors: [error instanceof Error ? error.message : String(error)],
+      sourcemaps: [],
+    };
+  }
+}
+
+export interface BuildServer {
+  readonly url: string;
+  /** Every handler bundled, by function id. */
+  readonly builds: Map<string, BuildOutput>;
+  close(): Promise<void>;
+}
+
+/**
+ * The stand-in for the SST CLI's RPC server (`SST_SERVER`) that SST components call while they are declared:
+ * `Provider.Aws.Bootstrap` (the bootstrap bucket of the region) and `Runtime.Build` (bundle a handler).
+ */
+export async function startBuildServer(
+  root: string,
+  outRoot: string,
+  cache = new Map<string, Promise<BuildOutput>>(),
+): Promise<BuildServer> {
+  const builds = new Map<string, BuildOutput>();
+  const server: Server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", async () => {
+      const reply = (payload: unknown) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(payload));
+      };
+      const { method, params } = JSON.parse(body) as { method: string; params: unknown[] };
+      if (method === "Provider.Aws.Bootstrap") {
+        return reply({
+          result: {
+            asset: "sst-asset-synth",
+            assetEcrRegistryId: "123456789012",
+            assetEcrUrl: "123456789012.dkr.ecr.us-east-1.amazonaws.com/sst-asset",
+            state: "sst-state-synth",
+            appsyncHttp: "",
+            appsyncRealtime: "",
+          },
+        });
+      }
+      if (method === "Runtime.Build") {
+        const input = params[0] as BuildInput;
+        const key = `${input.functionID}:${input.handler}`;
+        let pending = cache.get(key);
+        if (!pending) {
+          pending = bundleHandler(root, outRoot, input);
+          cache.set(key, pending);
+        }
+        const output = await pending;
+        builds.set(input.functionID, output);
+        return reply({ result: output });
+      }
+      reply({ error: `rpc: can't find method ${method}` });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    builds,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,250 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTopology, checkTopology, type Topology } from "../../shared/topology/index.js";
+import { fixtureServices } from "../fixtures/services/index.js";
+import {
+  checkAuth,
+  checkBatchResponses,
+  checkDeliveries,
+  checkDomain,
+  checkEnvironment,
+  checkFailureHandling,
+  checkHandlers,
+  checkLeastPrivilege,
+  checkMonitoring,
+  checkRetention,
+  checkTracing,
+} from "./checks.js";
+import { gallery } from "./galleryService.js";
+import { type SynthResource, type SynthResult, stopSynth, synthesize, synthesizeConfig } from "./synth.js";
+
+// The fixture services exercise all four transports; `gallery` adds the user pool (the shop's authorized route needs
+// one) and the bucket behind the CDN.
+const topology = buildTopology([...fixtureServices, gallery]);
+const DOMAIN = "ci.api.example.com";
+
+/** A copy of the resources with one resource's inputs changed: the stacks as they would be with a bug. */
+function breakResource(
+  resources: readonly SynthResource[],
+  match: (r: SynthResource) => boolean,
+  change: (inputs: Record<string, unknown>) => void,
+): SynthResource[] {
+  let changed = 0;
+  const copy = structuredClone(resources) as SynthResource[];
+  for (const r of copy)
+    if (match(r)) {
+      change(r.inputs);
+      changed++;
+    }
+  if (changed === 0) throw new Error("the breakage matched no resource");
+  return copy;
+}
+const without = (resources: readonly SynthResource[], match: (r: SynthResource) => boolean) => {
+  const kept = resources.filter((r) => !match(r));
+  if (kept.length === resources.length) throw new Error("nothing removed");
+  return kept;
+};
+
+let ci: SynthResult;
+let production: SynthResult;
+let untraced: SynthResult;
+let misrouted: SynthResult;
+let missingHandler: SynthResult;
+let fixturesAlone: SynthResult;
+let config: SynthResult;
+
+/** A topology whose first bus subscription carries a pattern the contract does not derive. */
+function misroute(t: Topology): Topology {
+  let done = false;
+  const subscriptions = t.subscriptions.map((s) => {
+    if (done || s.delivery.kind !== "rule") return s;
+    done = true;
+    return { ...s, delivery: { ...s.delivery, pattern: { source: ["summit.elsewhere"], "detail-type": ["Other"] } } };
+  });
+  return { ...t, subscriptions };
+}
+
+const BROKEN_FUNCTION = "LedgerEntries";
+function breakHandler(t: Topology): Topology {
+  return {
+    ...t,
+    functions: t.functions.map((f) =>
+      f.name === BROKEN_FUNCTION ? { ...f, handler: "test/fixtures/services/ledger/routes/entries.noSuchExport" } : f,
+    ),
+  };
+}
+
+beforeAll(async () => {
+  expect(checkTopology(topology)).toEqual([]);
+  // Each synth is its own process: run them side by side.
+  [ci, production, untraced, misrouted, missingHandler, fixturesAlone, config] = await Promise.all([
+    synthesize(topology),
+    synthesize(topology, { stage: "production" }),
+    synthesize(topology, { tracing: false }),
+    synthesize(misroute(topology)),
+    synthesize(breakHandler(topology)),
+    synthesize(buildTopology(fixtureServices)),
+    synthesizeConfig(),
+  ]);
+}, 180_000);
+
+afterAll(stopSynth);
+
+describe("the stacks synthesized from the topology", () => {
+  it("synthesize without errors, quickly, asking the mocks nothing they cannot answer", () => {
+    expect(ci.errors).toEqual([]);
+    expect(production.errors).toEqual([]);
+    expect(ci.unknownCalls).toEqual([]);
+    expect(ci.elapsedMs).toBeLessThan(30_000);
+  });
+
+  it("trace every function, stage and topic with X-Ray", () => {
+    expect(checkTracing(ci.resources, topology)).toEqual([]);
+    // Without the transforms, the check sees every function and stage untraced.
+    const problems = checkTracing(untraced.resources, topology);
+    expect(problems).toContain(`${topology.functions[0]!.name}: tracing is not Active`);
+    expect(problems.some((p) => p.startsWith("stage ") && p.endsWith("X-Ray tracing is off"))).toBe(true);
+    expect(problems.some((p) => p.endsWith("may not write to X-Ray"))).toBe(true);
+  });
+
+  it("map every service with routes onto the stage's one domain by its base path", () => {
+    expect(checkDomain(ci.resources, topology, DOMAIN)).toEqual([]);
+    expect(checkDomain(production.resources, topology, "api.example.com")).toEqual([]);
+    const lost = without(ci.resources, (r) => r.type.endsWith("BasePathMapping") && r.inputs.basePath === "ledger");
+    expect(checkDomain(lost, topology, DOMAIN)).toEqual([expect.stringContaining("base paths")]);
+    expect(checkDomain(ci.resources, topology, "api.example.com")).not.toEqual([]);
+  });
+
+  it("deliver each consumed event by one rule, subscription or source with the contract's pattern or filter", () => {
+    expect(checkDeliveries(ci.resources, topology)).toEqual([]);
+    // A topology with a hand-written pattern builds a rule the contract does not derive.
+    expect(checkDeliveries(misrouted.resources, topology)).toEqual([expect.stringContaining("rule pattern")]);
+    const filterless = breakResource(
+      ci.resources,
+      (r) => r.type === "aws:sns/topicSubscription:TopicSubscription",
+      (i) => {
+        i.filterPolicy = JSON.stringify({ eventType: ["shop.Other"] });
+      },
+    );
+    expect(checkDeliveries(filterless, topology)).toEqual([expect.stringContaining("filter policy")]);
+    const unfiltered = breakResource(
+      ci.resources,
+      (r) => r.type.endsWith("EventSourceMapping") && Boolean(r.inputs.startingPosition),
+      (i) => {
+        delete i.filterCriteria;
+      },
+    );
+    expect(checkDeliveries(unfiltered, topology)).toEqual([expect.stringContaining("stream filter")]);
+  });
+
+  it("send every async consumer's failures to its DLQ", () => {
+    expect(checkFailureHandling(ci.resources, topology)).toEqual([]);
+    const noRedrive = breakResource(
+      ci.resources,
+      (r) => r.type === "aws:sqs/queue:Queue" && Boolean(r.inputs.redrivePolicy),
+      (i) => {
+        delete i.redrivePolicy;
+      },
+    );
+    expect(checkFailureHandling(noRedrive, topology).some((p) => p.includes("no redrive policy"))).toBe(true);
+    const noDestination = without(ci.resources, (r) => r.type.endsWith("FunctionEventInvokeConfig"));
+    expect(checkFailureHandling(noDestination, topology).some((p) => p.includes("async failures"))).toBe(true);
+    const noBisect = breakResource(
+      ci.resources,
+      (r) => r.type.endsWith("EventSourceMapping") && Boolean(r.inputs.startingPosition),
+      (i) => {
+        delete i.destinationConfig;
+        i.bisectBatchOnFunctionError = false;
+      },
+    );
+    expect(checkFailureHandling(noBisect, topology)).toHaveLength(2);
+  });
+
+  it("report partial batch failures on every SQS and Kinesis event source", () => {
+    expect(checkBatchResponses(ci.resources, topology)).toEqual([]);
+    const whole = breakResource(
+      ci.resources,
+      (r) => r.type.endsWith("EventSourceMapping"),
+      (i) => {
+        i.functionResponseTypes = [];
+      },
+    );
+    expect(checkBatchResponses(whole, topology).filter((p) => p.includes("partial"))).toHaveLength(
+      topology.subscriptions.filter((s) => s.trigger.kind !== "async").length,
+    );
+  });
+
+  it("let each function reach its links and nothing else", () => {
+    expect(checkLeastPrivilege(ci.resources, topology)).toEqual([]);
+    const foreign = ci.resources.find((r) => r.name === "ShopTableTable")!.arn!;
+    const greedy = breakResource(
+      ci.resources,
+      (r) => r.name === "LedgerEntriesRole",
+      (i) => {
+        const policy = i.inlinePolicies as { policy: string }[];
+        const doc = JSON.parse(policy[0]!.policy) as { Statement: unknown[] };
+        doc.Statement.push({ Effect: "Allow", Action: ["dynamodb:*"], Resource: [foreign] });
+        policy[0]!.policy = JSON.stringify(doc);
+      },
+    );
+    expect(checkLeastPrivilege(greedy, topology)).toEqual([
+      `LedgerEntries (ledger) may reach ${foreign}, which it does not link`,
+    ]);
+  });
+
+  it("bundle every handler from its <file>.<export> and run exactly that", () => {
+    expect(checkHandlers(ci, topology)).toEqual([]);
+    expect(checkHandlers(missingHandler, topology)).toEqual(
+      expect.arrayContaining([expect.stringContaining('has no export named "noSuchExport"')]),
+    );
+  });
+
+  it("name every link and alias in the environment, FailureQueue being the consumer's DLQ", () => {
+    expect(checkEnvironment(ci.resources, topology)).toEqual([]);
+    const swapped = breakResource(
+      ci.resources,
+      (r) => r.name === "LedgerItemScannedFunction",
+      (i) => {
+        const vars = (i.environment as { variables: Record<string, string> }).variables;
+        vars.SST_RESOURCE_FailureQueue = vars.SST_RESOURCE_LedgerOrderPlacedDlq ?? JSON.stringify({ url: "other" });
+      },
+    );
+    expect(checkEnvironment(swapped, topology)).toEqual([
+      "LedgerItemScanned: FailureQueue is not LedgerItemScannedDlq",
+    ]);
+  });
+
+  it("require Cognito access tokens on authorized routes", () => {
+    expect(checkAuth(ci.resources, topology)).toEqual([]);
+    const idTokens = breakResource(
+      ci.resources,
+      (r) => r.type === "aws:apigateway/method:Method" && r.inputs.authorization === "COGNITO_USER_POOLS",
+      (i) => {
+        delete i.authorizationScopes;
+      },
+    );
+    expect(checkAuth(idTokens, topology).every((p) => p.endsWith("accepts ID tokens"))).toBe(true);
+    // The fixture services alone have an authorized route and no user pool: the stacks refuse them.
+    expect(fixturesAlone.errors.join("\n")).toContain("no service declares the user pool");
+  });
+
+  it("alarm on DLQ depth, function errors and stream lag, with a dashboard per service", () => {
+    expect(checkMonitoring(ci.resources, topology, "ci")).toEqual([]);
+    const quiet = without(ci.resources, (r) => r.type.endsWith("MetricAlarm") && r.inputs.metricName === "Errors");
+    expect(checkMonitoring(quiet, topology, "ci")).toHaveLength(topology.functions.length);
+    const blind = without(ci.resources, (r) => r.type.endsWith("Dashboard"));
+    expect(checkMonitoring(blind, topology, "ci")).toHaveLength(topology.services.length);
+  });
+
+  it("retain and protect production, and only production", () => {
+    expect(checkRetention(ci)).toEqual([]);
+    expect(checkRetention(production)).toEqual([]);
+    // Production's expectations on a development stage's resources (and the reverse) fail.
+    expect(checkRetention({ ...ci, app: { ...ci.app, stage: "production" } })).not.toEqual([]);
+    expect(checkRetention({ ...production, app: { ...production.app, stage: "ci" } })).not.toEqual([]);
+  });
+
+  it("run sst.config.ts itself over services/index.ts", () => {
+    expect(config.errors).toEqual([]);
+    expect(config.outputs).toMatchObject({ domain: DOMAIN, _protect: false });
+  });
+});
