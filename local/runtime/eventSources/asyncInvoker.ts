@@ -1,7 +1,7 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { InvocationOutcome } from "../Sandbox.js";
 import { asyncFailureRecord } from "./failureRecords.js";
-import { type Invoke, sleep } from "./types.js";
+import { type Invoke, sleep, stopSignal } from "./types.js";
 
 export interface AsyncInvokerOptions {
   readonly invoke: Invoke;
@@ -29,7 +29,7 @@ export interface AsyncInvocation {
  */
 export class AsyncInvoker {
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly abort = new AbortController();
+  private readonly abort = stopSignal();
 
   constructor(private readonly options: AsyncInvokerOptions) {}
 

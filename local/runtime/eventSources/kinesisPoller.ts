@@ -13,7 +13,7 @@ import { kinesisFailureRecord } from "./failureRecords.js";
 import type { KinesisCheckpoints } from "./kinesisCheckpoints.js";
 import { batchItemFailures } from "./sqsPoller.js";
 import { envelopeTraceHeader } from "./traceParent.js";
-import { type EventSource, type Invoke, sleep } from "./types.js";
+import { type EventSource, type Invoke, sleep, stopSignal } from "./types.js";
 
 export interface KinesisPollerOptions {
   readonly name: string;
@@ -53,7 +53,7 @@ type Failed = Extract<InvocationOutcome, { ok: false }>;
  * the records are, not the records), and the shard moves on. The checkpoint follows every finished batch.
  */
 export class KinesisPoller implements EventSource {
-  private readonly abort = new AbortController();
+  private readonly abort = stopSignal();
   private readonly loops: Promise<void>[] = [];
   private started?: Promise<void>;
   healthy = true;

@@ -10,7 +10,7 @@ import {
 import { type SnsNotification, snsEvent } from "../../lambdaEvents.js";
 import type { AsyncInvoker } from "./asyncInvoker.js";
 import { envelopeTraceHeader } from "./traceParent.js";
-import { type EventSource, sleep } from "./types.js";
+import { type EventSource, sleep, stopSignal } from "./types.js";
 
 export interface SnsLambdaSubscriptionOptions {
   readonly name: string;
@@ -60,7 +60,7 @@ export async function subscribeFunctionToTopic(options: SnsLambdaSubscriptionOpt
     }),
   );
   const subscriptionArn = subscription.SubscriptionArn ?? `${options.topicArn}:${options.name}`;
-  const abort = new AbortController();
+  const abort = stopSignal();
   const state = { healthy: true };
 
   /** False when a stop cancelled the invocation: the message then stays for the next run. */

@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { sqsEvent } from "../../lambdaEvents.js";
 import { envelopeTraceHeader } from "./traceParent.js";
-import { type EventSource, type Invoke, sleep } from "./types.js";
+import { type EventSource, type Invoke, sleep, stopSignal } from "./types.js";
 
 export interface SqsPollerOptions {
   readonly name: string;
@@ -38,7 +38,7 @@ export interface SqsPollerOptions {
  * policy moves a message past `maxReceiveCount` to its DLQ (the SQS emulator does this on receive).
  */
 export class SqsPoller implements EventSource {
-  private readonly abort = new AbortController();
+  private readonly abort = stopSignal();
   private readonly workers: Promise<void>[] = [];
   healthy = true;
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Invocation } from "../FunctionPool.js";
 
 /** Runs one invocation of a function by name, under the caller's trace header. */
@@ -21,13 +22,20 @@ export interface FunctionErrorPayload {
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
+
+/** A stop signal shared by a source's long polls (each SDK call listens on it while in flight). */
+export function stopSignal(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
