@@ -1,0 +1,145 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { catalog } from "../../events/catalog.js";
+import { PROBLEM_CONTENT_TYPE, PROBLEM_KINDS, type ProblemKind } from "../../shared/http/problem.js";
+import type { Topology } from "../../shared/topology/index.js";
+import type { XrayCollector } from "../emulators/xrayCollector.js";
+import { docsPage } from "./docsPage.js";
+import { eventSchemasDocument } from "./eventSchemas.js";
+import { type OpenApiDocument, openApiDocument } from "./openapi.js";
+import { buildServiceMap } from "./serviceMap.js";
+import { serviceMapPage } from "./serviceMapPage.js";
+import { listTraces, traceTimeline } from "./traces.js";
+
+export type { OpenApiDocument } from "./openapi.js";
+export { openApiDocument } from "./openapi.js";
+export type { MapEdge, MapNode, ServiceMap } from "./serviceMap.js";
+export { buildServiceMap } from "./serviceMap.js";
+export type { TimelineEntry, TraceSummary, TraceTimeline } from "./traces.js";
+export { listTraces, traceTimeline } from "./traces.js";
+
+export interface DevRoutesOptions {
+  readonly collector: Pick<XrayCollector, "segments">;
+  readonly topology: Topology;
+}
+
+export type DevRoutes = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const HTML_TYPE = "text/html; charset=utf-8";
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 100;
+
+interface Answer {
+  readonly status: number;
+  readonly type: string;
+  readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const json = (body: unknown): Answer => ({ status: 200, type: JSON_TYPE, body: JSON.stringify(body) });
+const html = (body: string): Answer => ({ status: 200, type: HTML_TYPE, body });
+
+function problem(kind: ProblemKind, detail: string, headers?: Record<string, string>): Answer {
+  const { status, title, type } = PROBLEM_KINDS[kind];
+  return {
+    status,
+    type: PROBLEM_CONTENT_TYPE,
+    body: JSON.stringify({ type, title, status, detail }),
+    ...(headers ? { headers } : {}),
+  };
+}
+
+/** `?limit=1..100`, default 20, as the contract's pagination; anything else is the client's mistake. */
+function parseLimit(raw: string | null): number | undefined {
+  if (raw === null) return DEFAULT_LIMIT;
+  if (!/^\d{1,3}$/.test(raw)) return undefined;
+  const limit = Number(raw);
+  return limit >= 1 && limit <= MAX_LIMIT ? limit : undefined;
+}
+
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The local operator endpoints (`/_dev/*`, `/docs*`) as one request handler the gateway mounts in front of the
+ * services. Resolves `true` when it answered, `false` for any other path (the gateway goes on routing).
+ *
+ * @example
+ * ```ts
+ * const dev = devRoutes({ collector: emulators.xray, topology });
+ * createServer(async (req, res) => { if (!(await dev(req, res))) routeToServices(req, res); });
+ * ```
+ */
+export function devRoutes({ collector, topology }: DevRoutesOptions): DevRoutes {
+  const documents = new Map<string, OpenApiDocument>();
+  /** Built on first use, then kept: the topology does not change while the process runs. */
+  const documentOf = (service: string): OpenApiDocument | undefined => {
+    const known = documents.get(service);
+    if (known) return known;
+    const built = openApiDocument(topology, service);
+    if (built) documents.set(service, built);
+    return built;
+  };
+  const allDocuments = (): [string, OpenApiDocument][] =>
+    topology.services.flatMap((s): [string, OpenApiDocument][] => {
+      const doc = documentOf(s.name);
+      return doc ? [[s.name, doc]] : [];
+    });
+  const contracts = Object.values(catalog);
+
+  /** The paths this module owns, each with its answer (computed only for a GET or HEAD). */
+  const routes: [(path: string) => boolean, (path: string, query: URLSearchParams) => Answer][] = [
+    [(p) => p === "/_dev/service-map", () => json(buildServiceMap(collector.segments()))],
+    [(p) => p === "/_dev/service-map.html" || p === "/_dev/", () => html(serviceMapPage())],
+    [
+      (p) => p === "/_dev/traces",
+      (_, query) => {
+        const limit = parseLimit(query.get("limit"));
+        if (limit === undefined) return problem("bad-request", `limit must be an integer from 1 to ${MAX_LIMIT}`);
+        return json(listTraces(collector.segments(), limit));
+      },
+    ],
+    [
+      (p) => /^\/_dev\/traces\/[^/]+$/.test(p),
+      (p) => {
+        const traceId = decoded(p.slice("/_dev/traces/".length));
+        const timeline = traceId ? traceTimeline(collector.segments(traceId), traceId) : undefined;
+        return timeline ? json(timeline) : problem("not-found", "the collector holds no trace with this id");
+      },
+    ],
+    [(p) => p === "/docs" || p === "/docs/", () => html(docsPage(allDocuments(), contracts))],
+    [(p) => p === "/docs/events.json", () => json(eventSchemasDocument(contracts))],
+    [
+      (p) => /^\/docs\/[^/]+\.json$/.test(p),
+      (p) => {
+        const doc = documentOf(decoded(p.slice("/docs/".length, -".json".length)) ?? "");
+        return doc ? json(doc) : problem("not-found", "no service has this name");
+      },
+    ],
+  ];
+
+  return async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const route = routes.find(([owns]) => owns(url.pathname));
+    if (!route) return false;
+    const method = req.method ?? "GET";
+    const reply =
+      method === "GET" || method === "HEAD"
+        ? route[1](url.pathname, url.searchParams)
+        : problem("method-not-allowed", "the operator endpoints are read-only", { allow: "GET, HEAD" });
+    res.writeHead(reply.status, {
+      "content-type": reply.type,
+      "content-length": Buffer.byteLength(reply.body),
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+      ...reply.headers,
+    });
+    res.end(method === "HEAD" ? undefined : reply.body);
+    return true;
+  };
+}
