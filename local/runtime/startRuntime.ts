@@ -1,6 +1,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Topology } from "../../shared/topology/index.js";
+import { devRoutes } from "../devtools/index.js";
 import type { Emulators } from "../emulators/index.js";
 import { runtimeClients } from "./clients.js";
 import { type EventSourceTuning, startEventSources } from "./eventSources/eventSources.js";
@@ -21,7 +22,7 @@ export const FALLBACK_USER_POOL = "LocalUserPool";
 export interface RuntimeOptions {
   readonly topology: Topology;
   /** The running emulators: their endpoints, the X-Ray collector and the EventBridge stand-in. */
-  readonly emulators: Pick<Emulators, "endpoints" | "env" | "eventBridge">;
+  readonly emulators: Pick<Emulators, "endpoints" | "env" | "eventBridge"> & Partial<Pick<Emulators, "xray">>;
   /** Gateway port; default 4000 (`PORT`), 0 picks a free one. */
   readonly port?: number;
   readonly host?: string;
@@ -33,7 +34,7 @@ export interface RuntimeOptions {
   readonly root?: string;
   /** Persist the Kinesis checkpoints here (with the emulators' data); omitted = in memory. */
   readonly dataDir?: string;
-  /** Operator routes mounted on the gateway (`/_dev/*`, `/docs`). */
+  /** Operator routes mounted on the gateway (`/_dev/*`, `/docs`); default the devtools over the X-Ray collector. */
   readonly extraRoutes?: ExtraRoutes;
   readonly tuning?: EventSourceTuning;
   readonly log?: (line: string) => void;
@@ -109,6 +110,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
 
   const clients = runtimeClients(emulators.endpoints, region);
+  const extraRoutes =
+    options.extraRoutes ?? (emulators.xray ? devRoutes({ collector: emulators.xray, topology }) : undefined);
   let ready = false;
   const cleanUp: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -157,7 +160,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         invoke,
         authorizers,
         health,
-        ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
+        ...(extraRoutes ? { extraRoutes } : {}),
         segments,
         ...(log ? { log } : {}),
       },

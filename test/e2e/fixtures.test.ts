@@ -1,0 +1,108 @@
+import {
+  AdminConfirmSignUpCommand,
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  SignUpCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type Emulators, startEmulators } from "../../local/emulators/index.js";
+import { FALLBACK_USER_POOL, type Runtime, startRuntime } from "../../local/runtime/index.js";
+import { buildTopology } from "../../shared/topology/index.js";
+import { parseTraceHeader } from "../../shared/tracing/traceHeader.js";
+import { fixtureServices } from "../fixtures/services/index.js";
+
+let emulators: Emulators;
+let runtime: Runtime;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  emulators = await startEmulators();
+  runtime = await startRuntime({
+    topology: buildTopology(fixtureServices),
+    emulators,
+    port: 0,
+    stage: "e2e",
+    log: (line) => logs.push(line),
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+  await emulators?.stop();
+});
+
+async function accessToken(): Promise<string> {
+  const pool = runtime.resources.ShopUserPool ?? runtime.resources[FALLBACK_USER_POOL]!;
+  const cognito = new CognitoIdentityProviderClient({
+    endpoint: emulators.endpoints.cognito,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
+  const email = `buyer-${Date.now()}@example.com`;
+  const password = "Sup3r-secret-pass";
+  await cognito.send(new SignUpCommand({ ClientId: pool.clientId as string, Username: email, Password: password }));
+  await cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.id as string, Username: email }));
+  const out = await cognito.send(
+    new InitiateAuthCommand({
+      AuthFlow: "USER_PASSWORD_AUTH",
+      ClientId: pool.clientId as string,
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    }),
+  );
+  cognito.destroy();
+  return out.AuthenticationResult!.AccessToken!;
+}
+
+interface Entry {
+  consumer: string;
+  type: string;
+  receivedTraceHeader?: string;
+}
+
+test("an order placed through the gateway reaches the ledger over all four transports, in one trace", async () => {
+  const token = await accessToken();
+  const orderId = `o-${Date.now()}`;
+  const placed = await fetch(`${runtime.url}/shop/orders`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ orderId, totalCents: 1250 }),
+  });
+  expect(placed.status, `${await placed.clone().text()}\n${logs.slice(-20).join("\n")}`).toBe(201);
+  const root = parseTraceHeader(placed.headers.get("x-amzn-trace-id"))!.root;
+
+  const consumers = [
+    "LedgerOrderPlaced",
+    "LedgerOrderPlacedBuffered",
+    "LedgerReceiptIssued",
+    "LedgerLabelRequested",
+    "LedgerItemScanned",
+  ];
+  let entries: Entry[] = [];
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${runtime.url}/ledger/entries/${orderId}`);
+    expect(res.status).toBe(200);
+    entries = ((await res.json()) as { items: Entry[] }).items;
+    if (consumers.every((c) => entries.some((e) => e.consumer === c))) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  expect(entries.map((e) => e.consumer).sort(), logs.slice(-30).join("\n")).toEqual([...consumers].sort());
+  // Every consumer ran under the trace the gateway started.
+  for (const entry of entries) expect(parseTraceHeader(entry.receivedTraceHeader)?.root, entry.consumer).toBe(root);
+
+  // The devtools show that one trace: the stage, the producer, and each consumer's function segment.
+  let names: string[] = [];
+  const traceDeadline = Date.now() + 10_000;
+  while (Date.now() < traceDeadline) {
+    const res = await fetch(`${runtime.url}/_dev/traces/${root}`);
+    if (res.status === 200) {
+      const body = JSON.stringify(await res.json());
+      names = ["shop/e2e", "ShopPlaceOrder", ...consumers].filter((name) => body.includes(`"${name}"`));
+      if (names.length === consumers.length + 2) break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  expect(names).toEqual(["shop/e2e", "ShopPlaceOrder", ...consumers]);
+  const list = (await (await fetch(`${runtime.url}/_dev/traces?limit=100`)).json()) as { items: { traceId: string }[] };
+  expect(list.items.some((t) => t.traceId === root)).toBe(true);
+});
