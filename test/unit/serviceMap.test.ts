@@ -1,0 +1,145 @@
+import { describe, expect, test } from "vitest";
+import { buildServiceMap, percentile } from "../../local/devtools/serviceMap.js";
+import type { XraySegment } from "../../local/emulators/xrayCollector.js";
+import { orderSegments } from "../fixtures/segments.js";
+
+const CLIENT = "client";
+const STAGE = "AWS::ApiGateway::Stage/shop-api/local";
+const PLACE_ORDER = "AWS::Lambda::Function/ShopPlaceOrder";
+const SHOP_TABLE = "AWS::DynamoDB::Table/ShopTable";
+const EVENT_BRIDGE = "AWS::Events/EventBridge";
+const CONSUMER = "AWS::Lambda::Function/LedgerOrderPlaced";
+const LEDGER_TABLE = "AWS::DynamoDB::Table/LedgerTable";
+
+describe("buildServiceMap on the order traces", () => {
+  const map = buildServiceMap(orderSegments);
+
+  test("draws a node per service segment, per resource called and the client", () => {
+    expect(map.nodes).toEqual([
+      { id: STAGE, name: "shop-api/local", type: "AWS::ApiGateway::Stage" },
+      { id: LEDGER_TABLE, name: "LedgerTable", type: "AWS::DynamoDB::Table" },
+      { id: SHOP_TABLE, name: "ShopTable", type: "AWS::DynamoDB::Table" },
+      { id: EVENT_BRIDGE, name: "EventBridge", type: "AWS::Events" },
+      { id: CONSUMER, name: "LedgerOrderPlaced", type: "AWS::Lambda::Function" },
+      { id: PLACE_ORDER, name: "ShopPlaceOrder", type: "AWS::Lambda::Function" },
+      { id: CLIENT, name: "Client", type: "client" },
+    ]);
+  });
+
+  test("joins callers to callees with counts and nearest-rank percentiles, across the EventBridge hop", () => {
+    expect(map.edges).toEqual([
+      { source: STAGE, target: PLACE_ORDER, requests: 3, errors: 0, faults: 0, p50Ms: 110, p99Ms: 130 },
+      { source: EVENT_BRIDGE, target: CONSUMER, requests: 2, errors: 0, faults: 1, p50Ms: 40, p99Ms: 50 },
+      { source: CONSUMER, target: LEDGER_TABLE, requests: 2, errors: 0, faults: 1, p50Ms: 6, p99Ms: 20 },
+      // 4 and 10 are nested under a custom subsegment and in a handler sent on its own; the duplicate 8 counts once.
+      { source: PLACE_ORDER, target: SHOP_TABLE, requests: 5, errors: 1, faults: 0, p50Ms: 10, p99Ms: 14 },
+      { source: PLACE_ORDER, target: EVENT_BRIDGE, requests: 2, errors: 0, faults: 0, p50Ms: 15, p99Ms: 20 },
+      // The in-progress request (trace D) is not counted until it closes.
+      { source: CLIENT, target: STAGE, requests: 3, errors: 1, faults: 0, p50Ms: 120, p99Ms: 150 },
+    ]);
+  });
+
+  test("does not depend on arrival order", () => {
+    // Reversed, the in-progress copies arrive after the complete ones and must not replace them.
+    expect(buildServiceMap([...orderSegments].reverse())).toEqual(map);
+  });
+
+  test("is empty without segments", () => {
+    expect(buildServiceMap([])).toEqual({ nodes: [], edges: [] });
+  });
+});
+
+describe("buildServiceMap on other shapes", () => {
+  const trace = "1-65f00100-000000000000000000000001";
+  const base = 1_710_000_100;
+  const worker = (id: string, parent: string | undefined, name: string, startMs: number, endMs: number) => ({
+    trace_id: trace,
+    id,
+    ...(parent ? { parent_id: parent } : {}),
+    name,
+    origin: "AWS::Lambda::Function",
+    start_time: base + startMs / 1000,
+    end_time: base + endMs / 1000,
+  });
+  const segments: XraySegment[] = [
+    {
+      ...worker("1000000000000001", undefined, "MediaUpload", 0, 100),
+      subsegments: [
+        {
+          id: "1000000000000002",
+          name: "SQS",
+          namespace: "aws",
+          start_time: base + 0.01,
+          end_time: base + 0.02,
+          aws: { operation: "SendMessage", queue_url: "http://127.0.0.1:9324/000000000000/MediaWorkerBuffer" },
+          http: { response: { status: 200 } },
+        },
+        {
+          id: "1000000000000003",
+          name: "SNS",
+          namespace: "aws",
+          start_time: base + 0.03,
+          end_time: base + 0.035,
+          aws: { operation: "Publish", topic_arn: "arn:aws:sns:us-east-1:000000000000:MediaProcessedTopic" },
+          http: { response: { status: 429 } },
+          throttle: true,
+        },
+        {
+          id: "1000000000000004",
+          name: "api.example.net",
+          namespace: "remote",
+          start_time: base + 0.04,
+          end_time: base + 0.06,
+          http: { response: { status: 503 } },
+        },
+        {
+          id: "1000000000000005",
+          name: "Lambda",
+          namespace: "aws",
+          start_time: base + 0.061,
+          end_time: base + 0.09,
+          aws: { operation: "Invoke", function_name: "MediaResize" },
+        },
+      ],
+    },
+    worker("2000000000000001", "1000000000000002", "MediaWorker", 200, 230),
+    worker("3000000000000001", "1000000000000005", "MediaResize", 65, 85),
+    // Its caller's documents have not arrived yet: a node, but no edge.
+    worker("4000000000000001", "9999999999999999", "MediaLate", 300, 310),
+  ];
+  const map = buildServiceMap(segments);
+
+  test("names queues and topics per resource, a remote call by host; links an SQS consumer after its queue", () => {
+    expect(map.nodes.map((n) => n.id)).toEqual([
+      "AWS::Lambda::Function/MediaLate",
+      "AWS::Lambda::Function/MediaResize",
+      "AWS::Lambda::Function/MediaUpload",
+      "AWS::Lambda::Function/MediaWorker",
+      "AWS::SNS::Topic/MediaProcessedTopic",
+      "AWS::SQS::Queue/MediaWorkerBuffer",
+      "client",
+      "remote/api.example.net",
+    ]);
+    expect(map.edges.map((e) => [e.source, e.target, e.requests, e.errors, e.faults, e.p50Ms])).toEqual([
+      // A synchronous invoke of a traced function joins the two functions directly.
+      ["AWS::Lambda::Function/MediaUpload", "AWS::Lambda::Function/MediaResize", 1, 0, 0, 20],
+      ["AWS::Lambda::Function/MediaUpload", "AWS::SNS::Topic/MediaProcessedTopic", 1, 1, 0, 5],
+      ["AWS::Lambda::Function/MediaUpload", "AWS::SQS::Queue/MediaWorkerBuffer", 1, 0, 0, 10],
+      ["AWS::Lambda::Function/MediaUpload", "remote/api.example.net", 1, 0, 1, 20],
+      ["AWS::SQS::Queue/MediaWorkerBuffer", "AWS::Lambda::Function/MediaWorker", 1, 0, 0, 30],
+      ["client", "AWS::Lambda::Function/MediaUpload", 1, 0, 0, 100],
+    ]);
+  });
+});
+
+describe("percentile", () => {
+  test("is the nearest rank", () => {
+    expect(percentile([], 50)).toBe(0);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([1, 2, 3, 4], 50)).toBe(2);
+    const hundred = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(hundred, 50)).toBe(50);
+    expect(percentile(hundred, 99)).toBe(99);
+    expect(percentile([...hundred, 101], 99)).toBe(100);
+  });
+});
