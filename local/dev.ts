@@ -1,7 +1,9 @@
 /**
- * `npm run dev` (interim): starts the local AWS emulators, prints where they are, writes the SDK variables to
- * `.summit/local.env`, and stops everything on Ctrl-C / SIGTERM. State persists in `.summit/data` unless
- * `--clean` or SUMMIT_CLEAN=1. `--verbose` (or SUMMIT_EMULATOR_LOG=1) shows the emulators' own output.
+ * `npm run dev`: the whole system on this machine. Starts the AWS emulators, provisions the services' resources,
+ * runs every function in Lambda-like sandboxes with its event sources, and serves the API on
+ * http://127.0.0.1:4000 (`PORT` overrides; `PORT=0` picks a free port). Writes the SDK variables to
+ * `.summit/local.env`; stops everything on Ctrl-C / SIGTERM. State persists in `.summit/data` unless `--clean`
+ * (or SUMMIT_CLEAN=1). `--verbose` (or SUMMIT_EMULATOR_LOG=1) shows the emulators' own output.
  *
  * @example
  * ```sh
@@ -13,7 +15,10 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type EmulatedService, startEmulators } from "./emulators/index.js";
+import { services } from "../services/index.js";
+import { buildTopology } from "../shared/topology/index.js";
+import { type EmulatedService, type Emulators, startEmulators } from "./emulators/index.js";
+import { type Runtime, startRuntime } from "./runtime/index.js";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const clean = process.argv.includes("--clean") || process.env.SUMMIT_CLEAN === "1";
@@ -21,6 +26,7 @@ const verbose = process.argv.includes("--verbose") || process.env.SUMMIT_EMULATO
 const summitDir = join(root, ".summit");
 const dataDir = join(summitDir, "data");
 const envFile = join(summitDir, "local.env");
+const port = process.env.PORT === undefined ? 4000 : Number(process.env.PORT);
 
 const NAMES: Record<EmulatedService, string> = {
   dynamodb: "DynamoDB (DynamoDB Local)",
@@ -32,47 +38,24 @@ const NAMES: Record<EmulatedService, string> = {
   eventbridge: "EventBridge (stand-in)",
 };
 
-const emulators = await startEmulators({ ...(clean ? {} : { dataDir }), ...(verbose ? { log: console.log } : {}) });
-
-mkdirSync(summitDir, { recursive: true });
-writeFileSync(
-  envFile,
-  `${Object.entries(emulators.env)
-    .map(([name, value]) => `${name}=${value}`)
-    .join("\n")}\n`,
-);
-
-const rows: [string, string][] = [
-  ...(Object.keys(NAMES) as EmulatedService[]).map((service): [string, string] => [
-    NAMES[service],
-    emulators.endpoints[service],
-  ]),
-  ["X-Ray daemon (UDP collector)", `udp://${emulators.env.AWS_XRAY_DAEMON_ADDRESS}`],
-];
-const width = Math.max(...rows.map(([name]) => name.length));
-console.log(
-  `\nSummit emulators up in ${emulators.startedInMs} ms (${clean ? "in memory, clean" : `state in ${relative(root, dataDir)}`})\n`,
-);
-for (const [name, url] of rows) console.log(`  ${name.padEnd(width)}  ${url}`);
-console.log(
-  `\nSDK/CLI variables written to ${relative(root, envFile)} (AWS_ENDPOINT_URL_<SERVICE>, AWS_REGION, test credentials).`,
-);
-console.log("Not wired yet: the API gateway and the services (users, products, forums, media) do not run here yet;");
-console.log("only the emulators are up. Press Ctrl-C to stop.\n");
-
+const began = performance.now();
+let emulators: Emulators | undefined;
+let runtime: Runtime | undefined;
 let stopping = false;
-async function shutdown(signal: NodeJS.Signals): Promise<void> {
+
+async function shutdown(signal: NodeJS.Signals | "error", code = 0): Promise<void> {
   if (stopping) {
     console.log(`\n${signal} again: exiting now.`);
     process.exit(1);
   }
   stopping = true;
-  console.log(`\n${signal}: stopping the emulators…`);
+  console.log(`\n${signal}: stopping the runtime and the emulators…`);
   try {
-    await emulators.stop();
+    await runtime?.stop(); // gateway, event sources, sandboxes
+    await emulators?.stop(); // java (DynamoDB Local), cognito-local, the in-process ones
     rmSync(envFile, { force: true }); // its endpoints are gone
     console.log("Stopped.");
-    process.exit(0);
+    process.exit(code);
   } catch (error) {
     console.error("Stopping failed:", error);
     process.exit(1);
@@ -81,3 +64,68 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
 process.on("SIGINT", (signal) => void shutdown(signal));
 process.on("SIGTERM", (signal) => void shutdown(signal));
 process.on("SIGHUP", (signal) => void shutdown(signal));
+
+try {
+  emulators = await startEmulators({ ...(clean ? {} : { dataDir }), ...(verbose ? { log: console.log } : {}) });
+  if (stopping) await new Promise(() => undefined); // a signal came during start-up: shutdown() exits
+  const topology = buildTopology(services);
+  runtime = await startRuntime({
+    topology,
+    emulators,
+    port,
+    ...(clean ? {} : { dataDir }),
+    log: (line) => console.log(line),
+  });
+} catch (error) {
+  console.error("Start-up failed:", error);
+  await shutdown("error", 1);
+}
+const rt = runtime!;
+const emu = emulators!;
+
+mkdirSync(summitDir, { recursive: true });
+writeFileSync(
+  envFile,
+  `${Object.entries(emu.env)
+    .map(([name, value]) => `${name}=${value}`)
+    .join("\n")}\n`,
+);
+
+const table = (rows: [string, string][]) => {
+  const width = Math.max(0, ...rows.map(([name]) => name.length));
+  for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
+};
+console.log(
+  `\nSummit up in ${Math.round(performance.now() - began)} ms (emulators ${emu.startedInMs} ms, runtime ${rt.startedInMs} ms; ${
+    clean ? "in memory, clean" : `state in ${relative(root, dataDir)}`
+  })\n`,
+);
+if (rt.topology.services.length === 0) console.log("  No services defined yet (services/index.ts is empty).\n");
+for (const service of rt.topology.services) {
+  console.log(`${service.name}  ${rt.url}${service.basePath}`);
+  table(
+    rt.topology.routes
+      .filter((r) => r.service === service.name)
+      .map((r): [string, string] => [`${r.method} ${r.fullPath}${r.auth ? " 🔒" : ""}`, r.function]),
+  );
+  const consumers = rt.topology.subscriptions.filter((s) => s.service === service.name);
+  table(consumers.map((s): [string, string] => [`⇠ ${s.event} (${s.transport})`, s.function]));
+  console.log("");
+}
+console.log("Emulators");
+table([
+  ...(Object.keys(NAMES) as EmulatedService[]).map((service): [string, string] => [
+    NAMES[service],
+    emu.endpoints[service],
+  ]),
+  ["X-Ray daemon (UDP collector)", `udp://${emu.env.AWS_XRAY_DAEMON_ADDRESS}`],
+]);
+console.log("\nOperator endpoints");
+table([
+  ["API (gateway)", rt.url],
+  ["Health", `${rt.url}/_health`],
+  ["Service map", `${rt.url}/_dev/service-map.html`],
+  ["Traces", `${rt.url}/_dev/traces`],
+  ["Docs", `${rt.url}/docs`],
+]);
+console.log(`\nSDK/CLI variables written to ${relative(root, envFile)}. Press Ctrl-C to stop.\n`);
