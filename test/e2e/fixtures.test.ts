@@ -105,4 +105,12 @@ test("an order placed through the gateway reaches the ledger over all four trans
   expect(names).toEqual(["shop/e2e", "ShopPlaceOrder", ...consumers]);
   const list = (await (await fetch(`${runtime.url}/_dev/traces?limit=100`)).json()) as { items: { traceId: string }[] };
   expect(list.items.some((t) => t.traceId === root)).toBe(true);
+
+  // Cold starts, as the function segments report them (`aws.init_ms`), for the record.
+  const coldStarts = emulators.xray
+    .segments()
+    .filter((s) => s.origin === "AWS::Lambda::Function")
+    .map((s) => [s.name, (s.aws as { init_ms?: number } | undefined)?.init_ms] as const)
+    .filter(([, ms]) => ms !== undefined);
+  console.log(`runtime start-up ${runtime.startedInMs} ms; cold starts (ms):`, Object.fromEntries(coldStarts));
 });
