@@ -86,14 +86,38 @@ class MapBuilder {
   }
 }
 
-/** The node a segment is called from; undefined while its caller's documents have not arrived. */
+/** The publish calls made inside `entity` (not inside another service's segment) before `at`. */
+function publishesUnder(trace: TraceIndex, entity: TraceEntity, at: number): TraceEntity[] {
+  const found: TraceEntity[] = [];
+  const visit = (node: TraceEntity, hops: number): void => {
+    if (hops > trace.entities.size) return; // bounded: a malformed parent loop must not hang the page
+    for (const child of trace.children(node.id)) {
+      if (child.kind === "segment") continue;
+      if (isAsyncHop(child) && (child.start ?? Number.POSITIVE_INFINITY) <= at) found.push(child);
+      visit(child, hops + 1);
+    }
+  };
+  visit(entity, 0);
+  return found;
+}
+
+/**
+ * The node a segment is called from; undefined while its caller's documents have not arrived.
+ * A consumer's trace header names the publish call (queue → function), or, when the publisher took the header
+ * before the SDK opened the call's subsegment, the code around it: then the one publish made there before the
+ * consumer started is the hop. With several candidates the caller itself is drawn, never a guess.
+ */
 function callerOf(trace: TraceIndex, segment: TraceEntity): MapNode | undefined {
   if (segment.parentId === undefined) return CLIENT_NODE;
   const parent = trace.entities.get(segment.parentId);
   if (!parent) return undefined;
   if (parent.kind === "subsegment" && isAsyncHop(parent)) return inferredNode(parent);
   const owner = trace.ownerOf(parent);
-  return owner ? segmentNode(owner) : undefined;
+  if (!owner) return undefined;
+  const local = parent.kind === "segment" || parent.namespace === undefined;
+  const publishes = local && segment.start !== undefined ? publishesUnder(trace, parent, segment.start) : [];
+  const [only] = publishes;
+  return only && publishes.length === 1 ? inferredNode(only) : segmentNode(owner);
 }
 
 function addTrace(map: MapBuilder, trace: TraceIndex): void {

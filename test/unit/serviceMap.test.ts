@@ -132,6 +132,73 @@ describe("buildServiceMap on other shapes", () => {
   });
 });
 
+describe("buildServiceMap when the trace header names the code around the publish", () => {
+  const trace = "1-65f00200-000000000000000000000001";
+  const base = 1_710_000_200;
+  const at = (ms: number) => base + ms / 1000;
+  const publish = (id: string, name: string, operation: string, startMs: number) => ({
+    id,
+    name,
+    namespace: "aws",
+    start_time: at(startMs),
+    end_time: at(startMs + 5),
+    aws: { operation },
+    http: { response: { status: 200 } },
+  });
+  const producer = (calls: object[]): XraySegment[] => [
+    {
+      trace_id: trace,
+      id: "5000000000000001",
+      name: "ForumsCreatePost",
+      origin: "AWS::Lambda::Function",
+      start_time: at(0),
+      end_time: at(50),
+    },
+    {
+      trace_id: trace,
+      id: "5000000000000002",
+      type: "subsegment",
+      parent_id: "5000000000000001",
+      name: "## handler",
+      start_time: at(1),
+      end_time: at(49),
+      subsegments: calls,
+    },
+  ];
+  // The consumer's parent is `## handler`: the header was taken before the SDK opened the PutRecord subsegment.
+  const consumer = {
+    trace_id: trace,
+    id: "6000000000000001",
+    parent_id: "5000000000000002",
+    name: "UsersCountPosts",
+    origin: "AWS::Lambda::Function",
+    start_time: at(100),
+    end_time: at(130),
+  };
+
+  test("draws the one publish made there as the hop", () => {
+    const map = buildServiceMap([...producer([publish("5000000000000003", "Kinesis", "PutRecord", 10)]), consumer]);
+    expect(map.edges.map((e) => [e.source, e.target])).toEqual([
+      ["AWS::Kinesis/Kinesis", "AWS::Lambda::Function/UsersCountPosts"],
+      ["AWS::Lambda::Function/ForumsCreatePost", "AWS::Kinesis/Kinesis"],
+      ["client", "AWS::Lambda::Function/ForumsCreatePost"],
+    ]);
+  });
+
+  test("draws the caller itself rather than guess between several publishes", () => {
+    const calls = [
+      publish("5000000000000003", "Kinesis", "PutRecord", 10),
+      publish("5000000000000004", "SNS", "Publish", 20),
+    ];
+    const map = buildServiceMap([...producer(calls), consumer]);
+    expect(map.edges.map((e) => [e.source, e.target])).toContainEqual([
+      "AWS::Lambda::Function/ForumsCreatePost",
+      "AWS::Lambda::Function/UsersCountPosts",
+    ]);
+    expect(map.edges.filter((e) => e.target === "AWS::Lambda::Function/UsersCountPosts")).toHaveLength(1);
+  });
+});
+
 describe("percentile", () => {
   test("is the nearest rank", () => {
     expect(percentile([], 50)).toBe(0);
