@@ -1,15 +1,9 @@
 import * as v from "valibot";
 import { defineEvent } from "../shared/events/defineEvent.js";
+import { needs } from "../shared/routing/index.js";
 import { id, isoTime } from "./fields.js";
 
-const fanOut = {
-  fanOut: "many",
-  ordering: "none",
-  replay: false,
-  throughput: "standard",
-  buffering: false,
-  contentRules: false,
-} as const;
+const fanOut = needs({ fanOut: "many" });
 
 export const ForumCreated = defineEvent({
   domain: "forums",
@@ -46,13 +40,6 @@ export const PostCreated = defineEvent({
   version: 1,
   description: "A post was accepted in a thread; counters, the leaderboard and user stats read it in order.",
   schema: v.object({ postId: id, threadId: id, forumId: id, authorId: id, createdAt: isoTime }),
-  needs: {
-    fanOut: "few",
-    ordering: "perKey",
-    replay: true,
-    throughput: "standard",
-    buffering: false,
-    contentRules: false,
-  },
+  needs: needs({ fanOut: "few", ordering: "perKey", replay: true }),
   partitionKey: "threadId",
 });

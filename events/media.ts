@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { defineEvent } from "../shared/events/defineEvent.js";
+import { needs } from "../shared/routing/index.js";
 import { id, imageContentType, isoTime, mediaPurpose, url } from "./fields.js";
 
 export const UploadReceived = defineEvent({
@@ -14,14 +15,7 @@ export const UploadReceived = defineEvent({
     size: v.pipe(v.number(), v.integer(), v.minValue(0)),
     receivedAt: isoTime,
   }),
-  needs: {
-    fanOut: "one",
-    ordering: "none",
-    replay: false,
-    throughput: "standard",
-    buffering: true,
-    contentRules: false,
-  },
+  needs: needs({ buffering: true }),
 });
 
 export const MediaProcessed = defineEvent({
@@ -42,13 +36,6 @@ export const MediaProcessed = defineEvent({
     failureReason: v.optional(v.string()),
     processedAt: isoTime,
   }),
-  needs: {
-    fanOut: "few",
-    ordering: "none",
-    replay: false,
-    throughput: "standard",
-    buffering: false,
-    contentRules: false,
-  },
+  needs: needs({ fanOut: "few" }),
   attributes: ["purpose", "status", "ownerId"],
 });

@@ -1,15 +1,9 @@
 import * as v from "valibot";
 import { defineEvent } from "../shared/events/defineEvent.js";
+import { needs } from "../shared/routing/index.js";
 import { id, isoTime } from "./fields.js";
 
-const fanOutWithRules = {
-  fanOut: "many",
-  ordering: "none",
-  replay: false,
-  throughput: "standard",
-  buffering: false,
-  contentRules: true,
-} as const;
+const fanOutWithRules = needs({ fanOut: "many", contentRules: true });
 
 const productFields = {
   productId: id,
@@ -53,13 +47,6 @@ export const ProductViewed = defineEvent({
   version: 1,
   description: "Someone looked at a product: the click-stream behind the popularity ranking.",
   schema: v.object({ productId: id, viewerId: v.nullable(id), viewedAt: isoTime }),
-  needs: {
-    fanOut: "few",
-    ordering: "perKey",
-    replay: true,
-    throughput: "massive",
-    buffering: false,
-    contentRules: false,
-  },
+  needs: needs({ fanOut: "few", ordering: "perKey", replay: true, throughput: "massive" }),
   partitionKey: "productId",
 });

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { defineEvent } from "../shared/events/defineEvent.js";
+import { needs } from "../shared/routing/index.js";
 import { displayName, id, isoTime, url } from "./fields.js";
 
 export const UserRegistered = defineEvent({
@@ -8,14 +9,7 @@ export const UserRegistered = defineEvent({
   version: 1,
   description: "A user signed up; their public profile exists from now on.",
   schema: v.object({ userId: id, email: v.pipe(v.string(), v.email()), displayName, createdAt: isoTime }),
-  needs: {
-    fanOut: "many",
-    ordering: "none",
-    replay: false,
-    throughput: "standard",
-    buffering: false,
-    contentRules: true,
-  },
+  needs: needs({ fanOut: "many", contentRules: true }),
 });
 
 export const UserProfileUpdated = defineEvent({
@@ -30,12 +24,5 @@ export const UserProfileUpdated = defineEvent({
     changed: v.array(v.picklist(["displayName", "bio", "avatar"])),
     updatedAt: isoTime,
   }),
-  needs: {
-    fanOut: "many",
-    ordering: "none",
-    replay: false,
-    throughput: "standard",
-    buffering: false,
-    contentRules: true,
-  },
+  needs: needs({ fanOut: "many", contentRules: true }),
 });

@@ -30,3 +30,30 @@ export const needValues = {
   buffering: [false, true],
   contentRules: [false, true],
 } as const satisfies { readonly [K in keyof DeliveryNeeds]: readonly DeliveryNeeds[K][] };
+
+/** The needs of an event that asks for nothing special: one consumer, no order, no replay, no buffering. */
+export const baselineNeeds = {
+  fanOut: "one",
+  ordering: "none",
+  replay: false,
+  throughput: "standard",
+  buffering: false,
+  contentRules: false,
+} as const satisfies DeliveryNeeds;
+
+type Exactly<P> = { readonly [K in keyof P]: P[K] };
+
+/**
+ * Delivery needs stated as what differs from the baseline, with literal types kept so the routing guide can
+ * pick the transport at the type level.
+ *
+ * @example
+ * ```ts
+ * needs({ fanOut: "few", ordering: "perKey", replay: true }); // → Kinesis
+ * ```
+ */
+export function needs<const P extends Partial<DeliveryNeeds>>(
+  wanted: P,
+): Exactly<Omit<typeof baselineNeeds, keyof P> & P> {
+  return { ...baselineNeeds, ...wanted };
+}
