@@ -75,6 +75,7 @@ const ERROR_RESPONSES = {
   "409": { name: "Conflict", description: "Conflict with the current state, or the same idempotency key in flight" },
   "413": { name: "PayloadTooLarge", description: "Request body over 64 KiB" },
   "415": { name: "UnsupportedMediaType", description: "A body that is not JSON" },
+  "429": { name: "TooManyRequests", description: "A limit was reached; retry after the retry-after header's seconds" },
 } as const;
 
 type ErrorStatus = keyof typeof ERROR_RESPONSES;
@@ -129,13 +130,25 @@ function queryParameters(schema: v.GenericSchema): OpenApiParameter[] {
   }));
 }
 
+const SUCCESS_DESCRIPTIONS: Readonly<Record<number, string>> = {
+  200: "OK",
+  201: "Created",
+  202: "Accepted",
+  204: "No Content",
+};
+
 /**
- * The success answer. The topology does not record a route's success status, so only what is certain is said:
- * a GET answers 200; a DELETE without a body 204; anything else some 2XX (201 for creates, 202 for accepted work).
+ * The success answer: the route's declared status; without one, only what is certain is said: a GET answers 200,
+ * a DELETE without a body 204, anything else some 2XX (201 for creates, 202 for accepted work).
  */
 function successResponse(route: RouteNode): [string, OpenApiResponse] {
   const response = route.definition.schemas?.response;
   const content = response ? { "application/json": { schema: schemaOf(response, RESPONSE_SCHEMA_CONFIG) } } : undefined;
+  const declared = route.definition.successStatus;
+  if (declared) {
+    const description = SUCCESS_DESCRIPTIONS[declared] ?? "Success";
+    return [String(declared), { description, headers: TRACE_HEADERS, ...(content && { content }) }];
+  }
   if (route.method === "GET")
     return ["200", { description: "OK", headers: TRACE_HEADERS, ...(content && { content }) }];
   if (route.method === "DELETE" && !content) return ["204", { description: "No Content", headers: TRACE_HEADERS }];
@@ -153,14 +166,27 @@ function errorStatuses(route: RouteNode): ErrorStatus[] {
   if (writes) statuses.push("409");
   if (schemas.body || writes) statuses.push("413");
   if (schemas.body) statuses.push("415");
-  return statuses;
+  for (const status of route.definition.errors ?? []) {
+    const key = String(status);
+    if (key in ERROR_RESPONSES && !statuses.includes(key as ErrorStatus)) statuses.push(key as ErrorStatus);
+  }
+  return statuses.sort();
+}
+
+/** A path parameter's schema: from the route's path schema when it has one, else any string. */
+function pathSchema(route: RouteNode, name: string): JsonSchema {
+  const schema = route.definition.schemas?.path;
+  const properties = schema
+    ? ((schemaOf(schema, REQUEST_SCHEMA_CONFIG).properties ?? {}) as Record<string, JsonSchema>)
+    : {};
+  return properties[name] ?? { type: "string" };
 }
 
 function operationOf(route: RouteNode, operationId: string, service: string): OpenApiOperation {
   const schemas = route.definition.schemas ?? {};
   const parameters: OpenApiParameter[] = [
     ...pathParameters(route.path).map(
-      (name): OpenApiParameter => ({ name, in: "path", required: true, schema: { type: "string" } }),
+      (name): OpenApiParameter => ({ name, in: "path", required: true, schema: pathSchema(route, name) }),
     ),
     ...(schemas.query ? queryParameters(schemas.query) : []),
     ...(route.method === "POST"

@@ -24,6 +24,7 @@ export {
   PROBLEM_CONTENT_TYPE,
   PROBLEM_KINDS,
   payloadTooLarge,
+  tooManyRequests,
   unauthorized,
   unprocessable,
   unsupportedMediaType,
@@ -35,6 +36,8 @@ export { requestValidation } from "./requestValidation.js";
 export { responseHeaders } from "./responseHeaders.js";
 export type { HttpResult } from "./result.js";
 export { JSON_CONTENT_TYPE, toHttpResult, toProblemResult } from "./result.js";
+export type { RouteHandlerOptions } from "./routeHandler.js";
+export { routeHandler } from "./routeHandler.js";
 export type {
   HttpAuth,
   HttpRequest,

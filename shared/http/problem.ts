@@ -39,6 +39,11 @@ export const PROBLEM_KINDS = {
     title: "Idempotency Key Reused",
     type: "https://summit.dev/problems/idempotency-key-reused",
   },
+  "too-many-requests": {
+    status: 429,
+    title: "Too Many Requests",
+    type: "https://summit.dev/problems/too-many-requests",
+  },
   internal: { status: 500, title: "Internal Server Error", type: "https://summit.dev/problems/internal" },
 } as const satisfies Record<string, { status: number; title: string; type: string }>;
 
@@ -215,6 +220,18 @@ export function unsupportedMediaType(detail = "the request body must be applicat
  */
 export function unprocessable(detail: string): HttpProblem {
   return new HttpProblem("unprocessable", detail);
+}
+
+/**
+ * 429: a limit upstream was reached; the client may retry after `retryAfterSeconds`.
+ *
+ * @example
+ * ```ts
+ * throw tooManyRequests("too many sign-in attempts", 5);
+ * ```
+ */
+export function tooManyRequests(detail: string, retryAfterSeconds = 1): HttpProblem {
+  return new HttpProblem("too-many-requests", detail, { headers: { "retry-after": String(retryAfterSeconds) } });
 }
 
 /** How any thrown value is answered; `fault` marks a real server fault (to be logged with its trace id). */

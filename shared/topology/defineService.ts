@@ -14,12 +14,17 @@ export interface RouteDefinition {
   readonly auth: boolean;
   readonly handler: HandlerRef;
   readonly summary: string;
-  /** The schemas the handler validates with, for the OpenAPI document. */
+  /** The schemas the handler validates with (`routeHandler` reads them), and the OpenAPI document shows. */
   readonly schemas?: {
     readonly body?: v.GenericSchema;
     readonly query?: v.GenericSchema;
+    readonly path?: v.GenericSchema;
     readonly response?: v.GenericSchema;
   };
+  /** Status of a success (default 200; 201 for creates). */
+  readonly successStatus?: number;
+  /** The contract's notable errors for this route, documented beside those its schemas and auth imply. */
+  readonly errors?: readonly number[];
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
 }
@@ -68,6 +73,14 @@ export interface ServiceDefinition extends ServiceExtras {
   readonly routes: readonly RouteDefinition[];
   readonly publishes: readonly EventContract[];
   readonly consumers: readonly ConsumerDefinition[];
+}
+
+/**
+ * Declares one route, so that the service lists it and its handler (`routeHandler`) reads the same schemas,
+ * status and auth: the route is written once.
+ */
+export function defineRoute<const R extends RouteDefinition>(route: R): R {
+  return route;
 }
 
 /**

@@ -8,7 +8,7 @@ export type {
   ServiceDefinition,
   TableDefinition,
 } from "./defineService.js";
-export { defineService } from "./defineService.js";
+export { defineRoute, defineService } from "./defineService.js";
 export { handlerExport, handlerFile, pascal } from "./names.js";
 export type {
   Delivery,

@@ -1,0 +1,138 @@
+import * as v from "valibot";
+import { displayName, id, isoTime, url } from "../../events/fields.js";
+import { defineRoute } from "../../shared/topology/defineService.js";
+
+/**
+ * The users rows of the HTTP contract: each route's schemas, status and auth, written once. The service lists these
+ * routes, each handler reads its own (`routeHandler`), and the OpenAPI document is generated from them.
+ */
+
+const ROUTES = "services/users/routes";
+
+/** Emails compare case-insensitively: trimmed and lower-cased before anything sees them. */
+export const email = v.pipe(
+  v.string(),
+  v.trim(),
+  v.email("must be an email address"),
+  v.maxLength(254),
+  v.toLowerCase(),
+);
+/** Cognito accepts passwords of at most 256 characters; the contract asks for at least 8. */
+export const password = v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"), v.maxLength(256));
+const newDisplayName = v.pipe(v.string(), v.trim(), displayName);
+const bio = v.pipe(v.string(), v.maxLength(500, "must be at most 500 characters"));
+
+export const avatar = v.object({ mediaId: id, url, thumbnailUrl: url });
+
+export const profile = v.object({
+  userId: id,
+  email: v.string(),
+  displayName,
+  bio: v.nullable(v.string()),
+  avatar: v.nullable(avatar),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type Profile = v.InferOutput<typeof profile>;
+export type Avatar = v.InferOutput<typeof avatar>;
+
+export const publicProfile = v.object({
+  ...v.omit(profile, ["email"]).entries,
+  stats: v.object({
+    threads: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    posts: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  }),
+});
+export type PublicProfile = v.InferOutput<typeof publicProfile>;
+
+export const tokens = v.object({
+  accessToken: v.string(),
+  idToken: v.string(),
+  refreshToken: v.string(),
+  expiresIn: v.pipe(v.number(), v.integer()),
+  tokenType: v.literal("Bearer"),
+});
+export type Tokens = v.InferOutput<typeof tokens>;
+
+export const signupRoute = defineRoute({
+  method: "POST",
+  path: "/signup",
+  auth: false,
+  handler: `${ROUTES}/signup.handler`,
+  summary: "Create an account: a Cognito identity and a profile (the email is unique)",
+  schemas: {
+    body: v.object({ email, password, displayName: newDisplayName }),
+    response: v.object({ userId: id, email: v.string(), displayName, createdAt: isoTime }),
+  },
+  successStatus: 201,
+  errors: [400, 409],
+});
+
+export const signinRoute = defineRoute({
+  method: "POST",
+  path: "/signin",
+  auth: false,
+  handler: `${ROUTES}/signin.handler`,
+  summary: "Exchange an email and password for tokens (the same 401 for an unknown email and a wrong password)",
+  schemas: {
+    body: v.object({ email, password: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) }),
+    response: tokens,
+  },
+  errors: [400, 401, 429],
+});
+
+export const refreshRoute = defineRoute({
+  method: "POST",
+  path: "/refresh",
+  auth: false,
+  handler: `${ROUTES}/refresh.handler`,
+  summary: "New access and ID tokens for a refresh token",
+  schemas: {
+    body: v.object({ refreshToken: v.pipe(v.string(), v.minLength(1), v.maxLength(8192)) }),
+    response: tokens,
+  },
+  errors: [400, 401, 429],
+});
+
+export const getMeRoute = defineRoute({
+  method: "GET",
+  path: "/me",
+  auth: true,
+  handler: `${ROUTES}/getMe.handler`,
+  summary: "The caller's own profile",
+  schemas: { response: profile },
+  errors: [401, 404],
+});
+
+export const updateMeRoute = defineRoute({
+  method: "PATCH",
+  path: "/me",
+  auth: true,
+  handler: `${ROUTES}/updateMe.handler`,
+  summary: "Change the caller's display name, bio or avatar (a ready image of the caller's own; null removes it)",
+  schemas: {
+    // Strict: a misspelt field is a 400, not an update that silently changes nothing.
+    body: v.strictObject(
+      {
+        displayName: v.optional(newDisplayName),
+        bio: v.optional(v.nullable(bio)),
+        avatarMediaId: v.optional(v.nullable(id)),
+      },
+      "must be an object with only displayName, bio and avatarMediaId",
+    ),
+    response: profile,
+  },
+  errors: [400, 401, 403, 409],
+});
+
+export const getUserRoute = defineRoute({
+  method: "GET",
+  path: "/{userId}",
+  auth: false,
+  handler: `${ROUTES}/getUser.handler`,
+  summary: "A user's public profile, with their forum stats",
+  schemas: { response: publicProfile },
+  errors: [404],
+});
+
+export const usersRoutes = [signupRoute, signinRoute, refreshRoute, getMeRoute, updateMeRoute, getUserRoute];

@@ -1,0 +1,28 @@
+import { PostCreated, ThreadCreated } from "../../events/forums.js";
+import { MediaProcessed } from "../../events/media.js";
+import { UserProfileUpdated, UserRegistered } from "../../events/users.js";
+import { defineService } from "../../shared/topology/defineService.js";
+import { usersRoutes } from "./api.js";
+
+/**
+ * Identities (the Cognito user pool) and profiles (the users table). Keeps its own copy of what it needs from other
+ * services: media items that can become avatars, and forum activity counted into each user's stats.
+ */
+export default defineService({
+  name: "users",
+  basePath: "/users",
+  userPool: true,
+  tables: { UsersTable: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" } },
+  routes: usersRoutes,
+  publishes: [UserRegistered, UserProfileUpdated],
+  consumers: [
+    { name: "mediaProcessed", events: [MediaProcessed], handler: "services/users/consumers/media.handler" },
+    { name: "threadCreated", events: [ThreadCreated], handler: "services/users/consumers/forumStats.threadHandler" },
+    {
+      name: "postCreated",
+      events: [PostCreated],
+      handler: "services/users/consumers/forumStats.postHandler",
+      batchSize: 100,
+    },
+  ],
+});
