@@ -13,7 +13,7 @@
  * ```
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { services } from "../services/index.js";
 import { buildTopology } from "../shared/topology/index.js";
@@ -23,7 +23,8 @@ import { type Runtime, startRuntime } from "./runtime/index.js";
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const clean = process.argv.includes("--clean") || process.env.SUMMIT_CLEAN === "1";
 const verbose = process.argv.includes("--verbose") || process.env.SUMMIT_EMULATOR_LOG === "1";
-const summitDir = join(root, ".summit");
+/** `SUMMIT_DIR` moves the state and `local.env` elsewhere (two runs side by side, as the end-to-end tests do). */
+const summitDir = process.env.SUMMIT_DIR ? resolve(process.env.SUMMIT_DIR) : join(root, ".summit");
 const dataDir = join(summitDir, "data");
 const envFile = join(summitDir, "local.env");
 const port = process.env.PORT === undefined ? 4000 : Number(process.env.PORT);
@@ -127,5 +128,6 @@ table([
   ["Service map", `${rt.url}/_dev/service-map.html`],
   ["Traces", `${rt.url}/_dev/traces`],
   ["Docs", `${rt.url}/docs`],
+  ["Resources", `${rt.url}/_dev/resources`],
 ]);
 console.log(`\nSDK/CLI variables written to ${relative(root, envFile)}. Press Ctrl-C to stop.\n`);

@@ -20,6 +20,14 @@ export { listTraces, traceTimeline } from "./traces.js";
 export interface DevRoutesOptions {
   readonly collector: Pick<XrayCollector, "segments">;
   readonly topology: Topology;
+  /**
+   * What `/_dev/resources` shows: the SDK variables that reach the emulators and every provisioned resource by its
+   * topology name (names, ARNs, URLs), so a script or a test can reach the very queues, streams and buses.
+   */
+  readonly local?: {
+    readonly env: Readonly<Record<string, string>>;
+    readonly resources: Readonly<Record<string, unknown>>;
+  };
 }
 
 export type DevRoutes = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -75,7 +83,7 @@ function decoded(segment: string): string | undefined {
  * createServer(async (req, res) => { if (!(await dev(req, res))) routeToServices(req, res); });
  * ```
  */
-export function devRoutes({ collector, topology }: DevRoutesOptions): DevRoutes {
+export function devRoutes({ collector, topology, local }: DevRoutesOptions): DevRoutes {
   const documents = new Map<string, OpenApiDocument>();
   /** Built on first use, then kept: the topology does not change while the process runs. */
   const documentOf = (service: string): OpenApiDocument | undefined => {
@@ -111,6 +119,10 @@ export function devRoutes({ collector, topology }: DevRoutesOptions): DevRoutes 
         const timeline = traceId ? traceTimeline(collector.segments(traceId), traceId) : undefined;
         return timeline ? json(timeline) : problem("not-found", "the collector holds no trace with this id");
       },
+    ],
+    [
+      (p) => p === "/_dev/resources",
+      () => (local ? json(local) : problem("not-found", "this runtime publishes no resources")),
     ],
     [(p) => p === "/docs" || p === "/docs/", () => html(docsPage(allDocuments(), contracts))],
     [(p) => p === "/docs/events.json", () => json(eventSchemasDocument(contracts))],

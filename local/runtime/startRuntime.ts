@@ -111,7 +111,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const clients = runtimeClients(emulators.endpoints, region);
   const extraRoutes =
-    options.extraRoutes ?? (emulators.xray ? devRoutes({ collector: emulators.xray, topology }) : undefined);
+    options.extraRoutes ??
+    (emulators.xray
+      ? devRoutes({ collector: emulators.xray, topology, local: { env: emulators.env, resources } })
+      : undefined);
   let ready = false;
   const cleanUp: Array<() => Promise<void>> = [];
   const stopAll = async () => {
