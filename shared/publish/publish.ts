@@ -1,5 +1,6 @@
 import type { EventContract, PayloadInput } from "../events/defineEvent.js";
 import type { Transport } from "../routing/index.js";
+import { inSubsegment } from "../tracing/index.js";
 import type { PublishOptions } from "./options.js";
 import type { OutgoingEvent } from "./outgoing.js";
 import { outgoingEvents } from "./outgoingEvents.js";
@@ -60,8 +61,11 @@ export async function publishBatch<C extends EventContract>(
   options: PublishOptions = {},
 ): Promise<string[]> {
   if (payloads.length === 0) return [];
-  const events = outgoingEvents(contract, payloads, options);
   const send = await senders[contract.transport]();
-  await send(contract, events, options);
-  return events.map((event) => event.envelope.id);
+  // The events' trace header is taken inside the publish's own subsegment, so their consumers hang under it.
+  return inSubsegment(`publish ${contract.type}`, async () => {
+    const events = outgoingEvents(contract, payloads, options);
+    await send(contract, events, options);
+    return events.map((event) => event.envelope.id);
+  });
 }

@@ -1,3 +1,3 @@
 export type { TraceContext } from "./traceHeader.js";
 export { formatTraceHeader, newSegmentId, newTraceId, parseTraceHeader } from "./traceHeader.js";
-export { captureClient, currentTraceHeader, tracer } from "./tracer.js";
+export { captureClient, currentTraceHeader, inSubsegment, tracer } from "./tracer.js";

@@ -29,3 +29,23 @@ export function currentTraceHeader(): string | undefined {
   const parent = segment?.id ?? received?.parent;
   return formatTraceHeader({ root, ...(parent ? { parent } : {}), sampled: tracer.isTraceSampled() });
 }
+
+/**
+ * Runs `work` inside a new subsegment named `name` (in a context of its own, so concurrent calls do not share it).
+ * A publish runs in one: the trace header it sends names that subsegment as parent, and the SDK call it makes is its
+ * only AWS child, so the consumer hangs under that one publish (caller → bus → consumer on the service map).
+ * Outside a traced invocation it just runs `work`.
+ */
+export async function inSubsegment<T>(name: string, work: () => Promise<T>): Promise<T> {
+  if (!tracer.isTracingEnabled() || !tracer.getSegment()) return work();
+  return tracer.provider.captureAsyncFunc(name, async (subsegment) => {
+    try {
+      return await work();
+    } catch (error) {
+      subsegment?.addError(error as Error);
+      throw error;
+    } finally {
+      subsegment?.close();
+    }
+  }) as Promise<T>;
+}

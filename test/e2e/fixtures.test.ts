@@ -59,6 +59,11 @@ interface Entry {
   receivedTraceHeader?: string;
 }
 
+interface ServiceMap {
+  nodes: { id: string; name: string }[];
+  edges: { source: string; target: string }[];
+}
+
 test("an order placed through the gateway reaches the ledger over all four transports, in one trace", async () => {
   const token = await accessToken();
   const orderId = `o-${Date.now()}`;
@@ -103,6 +108,24 @@ test("an order placed through the gateway reaches the ledger over all four trans
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   expect(names).toEqual(["shop/e2e", "ShopPlaceOrder", ...consumers]);
+  // Each event hangs under its own publish call: the map draws producer → transport → consumer for all four
+  // transports, and never the producer straight to a consumer.
+  const map = (await (await fetch(`${runtime.url}/_dev/service-map`)).json()) as ServiceMap;
+  const nameOf = new Map(map.nodes.map((n) => [n.id, n.name]));
+  const edges = map.edges.map((e) => `${nameOf.get(e.source)} -> ${nameOf.get(e.target)}`);
+  const topic = "summit-e2e-ShopReceiptIssuedTopic";
+  const queue = "summit-e2e-ShopLabelRequestedQueue";
+  expect(edges).toEqual(
+    expect.arrayContaining([
+      ...["EventBridge", "Kinesis", topic, queue].map((hop) => `ShopPlaceOrder -> ${hop}`),
+      "EventBridge -> LedgerOrderPlaced",
+      "EventBridge -> LedgerOrderPlacedBuffered",
+      `${topic} -> LedgerReceiptIssued`,
+      `${queue} -> LedgerLabelRequested`,
+      "Kinesis -> LedgerItemScanned",
+    ]),
+  );
+  expect(edges.filter((e) => e.startsWith("ShopPlaceOrder -> Ledger"))).toEqual([]);
   const list = (await (await fetch(`${runtime.url}/_dev/traces?limit=100`)).json()) as { items: { traceId: string }[] };
   expect(list.items.some((t) => t.traceId === root)).toBe(true);
 
