@@ -132,6 +132,22 @@ export async function updateProfile(
   }
 }
 
+/**
+ * Puts `previous` back if the profile is still exactly the version `written` (nobody changed it since): undoes an
+ * update whose event could not be published, so the client's retry applies it again, event and all.
+ */
+export async function restoreProfile(previous: ProfileItem, written: number): Promise<void> {
+  await dynamoClient().send(
+    new PutCommand({
+      TableName: usersTable(),
+      Item: { ...keys.profile(previous.userId), ...previous },
+      ConditionExpression: "#version = :written",
+      ExpressionAttributeNames: { "#version": "version" },
+      ExpressionAttributeValues: { ":written": written },
+    }),
+  );
+}
+
 export async function getMedia(mediaId: string): Promise<MediaItem | undefined> {
   const { Item } = await dynamoClient().send(new GetCommand({ TableName: usersTable(), Key: keys.media(mediaId) }));
   return Item as MediaItem | undefined;
