@@ -64,7 +64,13 @@ export async function createIdentity(email: string, password: string): Promise<s
     throw error;
   }
   if (!sub) throw new Error("Cognito SignUp returned no UserSub");
-  await cognitoClient().send(new AdminConfirmSignUpCommand({ UserPoolId: id, Username: email }));
+  try {
+    await cognitoClient().send(new AdminConfirmSignUpCommand({ UserPoolId: id, Username: email }));
+  } catch (error) {
+    // An unconfirmed identity is of no use to anyone: remove it now rather than wait for the next sign-up.
+    await deleteIdentity(email).catch(() => undefined);
+    throw error;
+  }
   return sub;
 }
 

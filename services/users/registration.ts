@@ -79,9 +79,11 @@ export async function register(input: Registration, now: () => number = Date.now
   try {
     await publish(UserRegistered, { userId, email: input.email, displayName: input.displayName, createdAt });
   } catch (error) {
-    // Without its event the registration is not complete: undo it all, so the client's retry starts clean.
-    await undo("remove the profile and its claim", () => removeProfile(profile, claimId));
-    await undo("delete the identity", () => deleteIdentity(input.email));
+    // Without its event the registration is not complete: undo it all, so the client's retry starts clean. If the
+    // profile stays, so does the identity: a whole registration that only lacks its event, never a profile whose
+    // identity is gone (its active claim would block the email for good).
+    if (await undo("remove the profile and its claim", () => removeProfile(profile, claimId)))
+      await undo("delete the identity", () => deleteIdentity(input.email));
     throw error;
   }
   return { userId, email: input.email, displayName: input.displayName, createdAt };
@@ -191,11 +193,16 @@ async function removeProfile(profile: ProfileItem, claimId: string): Promise<voi
   );
 }
 
-/** Runs one compensating step; its failure is logged (with the trace id) and left to the lease and orphan check. */
-async function undo(step: string, action: () => Promise<void>): Promise<void> {
+/**
+ * Runs one compensating step; its failure is logged (with the trace id) and left to the lease and the orphan check.
+ * Returns whether it succeeded.
+ */
+async function undo(step: string, action: () => Promise<void>): Promise<boolean> {
   try {
     await action();
+    return true;
   } catch (error) {
-    logger.error(`sign-up could not ${step}; the claim's lease will free the email`, { error });
+    logger.error(`sign-up could not ${step}`, { error });
+    return false;
   }
 }

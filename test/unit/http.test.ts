@@ -12,47 +12,7 @@ import {
   type ProblemDetails,
 } from "../../shared/http/index.js";
 import { logger } from "../../shared/logging/index.js";
-
-function apiEvent(
-  overrides: Partial<APIGatewayProxyEvent> & { claims?: Record<string, unknown> } = {},
-): APIGatewayProxyEvent {
-  const { claims, ...rest } = overrides;
-  return {
-    httpMethod: "POST",
-    path: "/forums",
-    resource: "/forums",
-    headers: { "content-type": "application/json" },
-    multiValueHeaders: {},
-    body: null,
-    isBase64Encoded: false,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: {
-      requestId: "gw-request-1",
-      ...(claims ? { authorizer: { claims } } : {}),
-    } as APIGatewayProxyEvent["requestContext"],
-    ...rest,
-  };
-}
-
-function lambdaContext(): Context {
-  return {
-    awsRequestId: "lambda-request-1",
-    functionName: "forums-create",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:forums-create",
-    memoryLimitInMB: "256",
-    logGroupName: "/aws/lambda/forums-create",
-    logStreamName: "stream",
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 10_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
+import { apiEvent, lambdaContext } from "../support/apiEvents.js";
 
 const forumBody = v.object({
   name: v.pipe(v.string(), v.minLength(1), v.maxLength(80)),
