@@ -49,6 +49,7 @@ export function functionEnvironment(input: FunctionEnvironmentInput): Record<str
     AWS_REGION: input.region,
     AWS_DEFAULT_REGION: input.region,
     AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+    _HANDLER: fn.handler,
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",

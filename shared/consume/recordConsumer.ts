@@ -67,11 +67,18 @@ export function recordConsumer<const Cs extends Contracts>(
       };
       try {
         await toFailureQueue({ ...record.original(), ...reason, ...at });
-        logger.warn("poison record sent to the failure queue", { ...at, ...reason });
+        // `message` is the logger's own key: the reason goes under `reason`.
+        const logged = { ...at, code: reason.code, reason: reason.message, eventType: reason.eventType };
+        logger.warn("poison record sent to the failure queue", logged);
         return { status: "handled" };
       } catch (error) {
         // Never drop a record: if the failure queue cannot take it, the platform must retry it.
-        logger.error("failure queue refused a poison record; reporting it as failed", { ...at, ...reason, error });
+        logger.error("failure queue refused a poison record; reporting it as failed", {
+          ...at,
+          code: reason.code,
+          reason: reason.message,
+          error,
+        });
         return { status: "failed", error };
       }
     }

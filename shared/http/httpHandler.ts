@@ -1,5 +1,4 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import middy, { type MiddyfiedHandler } from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { runWithInvocation } from "../context/index.js";
@@ -15,6 +14,7 @@ import { requestIdentity } from "./requestIdentity.js";
 import { requestValidation } from "./requestValidation.js";
 import { responseHeaders } from "./responseHeaders.js";
 import { toHttpResult } from "./result.js";
+import { traceHandler } from "./traceHandler.js";
 import type { HttpAuth, HttpRequest, PartOf, RawParams, RequestSchema, RouteHandler } from "./types.js";
 
 /** `required`: the handler always gets `auth` (401 otherwise); `optional`: `auth` may be `undefined`. */
@@ -99,7 +99,7 @@ export function httpHandler<
   // the error before the headers are added, and idempotency sees the response before anything decorates it.
   const stack = middy<HttpEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(traceHandler())
     .use(requestIdentity())
     .use(responseHeaders())
     .use(problemResponse());

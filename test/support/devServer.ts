@@ -73,7 +73,14 @@ export async function startDev({ timeoutMs = 90_000 }: { timeoutMs?: number } = 
       } catch {
         // already gone
       }
-      const stopped = await Promise.race([exit.then(() => true), sleep(20_000).then(() => false)]);
+      let timer: NodeJS.Timeout | undefined;
+      const stopped = await Promise.race([
+        exit.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), 20_000);
+        }),
+      ]);
+      clearTimeout(timer);
       if (!stopped && child.pid) process.kill(-child.pid, "SIGKILL");
     }
     rmSync(summitDir, { recursive: true, force: true });
