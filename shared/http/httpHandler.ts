@@ -3,7 +3,6 @@ import middy, { type MiddyfiedHandler } from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { runWithInvocation } from "../context/index.js";
 import { logger } from "../logging/index.js";
-import { tracer } from "../tracing/index.js";
 import { requireAuth } from "./auth.js";
 import { bodyLimit } from "./bodyLimit.js";
 import type { HttpEvent } from "./exchange.js";
