@@ -21,3 +21,14 @@ export function median(values: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/**
+ * The median cold import time of each set of files (entry first, as `coldImportMs` takes them), measured round by
+ * round across all sets, so drift in the machine's load hits every set alike: figures meant to be compared.
+ */
+export function coldImportMedians(targets: Readonly<Record<string, readonly string[]>>, rounds: number) {
+  const samples = new Map<string, number[]>(Object.keys(targets).map((key) => [key, []]));
+  for (let i = 0; i < rounds; i++)
+    for (const [key, files] of Object.entries(targets)) samples.get(key)!.push(coldImportMs(files));
+  return Object.fromEntries([...samples].map(([key, values]) => [key, median(values)])) as Record<string, number>;
+}

@@ -5,6 +5,8 @@
  * 1. The HTTP middleware chain's overhead per warm invocation, against a bare handler on the same event.
  * 2. A representative handler's bundle size and cold import time, against a floor bundle that holds only the
  *    same AWS SDK clients.
+ * 3. The same figures for every function of the users service (its handler files from the topology), against the
+ *    same floor, measured in the same interleaved rounds.
  */
 import { join } from "node:path";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
@@ -12,7 +14,8 @@ import { Bench } from "tinybench";
 import * as v from "valibot";
 import { httpHandler } from "../shared/http/index.js";
 import { bundle, chunkOf, outputPath, staticClosure } from "./bundle.js";
-import { coldImportMs, median } from "./coldImport.js";
+import { coldImportMedians } from "./coldImport.js";
+import { serviceBundles } from "./functions.js";
 
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
 const root = join(import.meta.dirname, "..");
@@ -65,29 +68,34 @@ async function middlewareOverhead() {
 }
 
 async function bundleAndColdStart(rounds: number) {
-  const floor = await bundle(join(root, "bench/floor.ts"), "floor");
-  const handler = await bundle(join(root, "bench/handlers/representative.ts"), "representative");
+  const [floor, handler, users] = await Promise.all([
+    bundle(join(root, "bench/floor.ts"), "floor"),
+    bundle(join(root, "bench/handlers/representative.ts"), "representative"),
+    serviceBundles(root, "users"),
+  ]);
   // What the first request adds: the bus transport, loaded on the first publish.
   const busChunk = chunkOf(handler.metafile, "shared/publish/toEventBridge.ts");
   if (!busChunk) throw new Error("the bus transport is not in a chunk of its own");
   const firstRequest = staticClosure(handler.metafile, [...handler.entryOutputs, busChunk]);
   const firstRequestBytes = firstRequest.reduce((sum, f) => sum + handler.metafile.outputs[f]!.bytes, 0);
-  const floorMs: number[] = [];
-  const entryMs: number[] = [];
-  const fullMs: number[] = [];
-  // Interleaved, so drift in the machine's load hits all three alike.
-  for (let i = 0; i < rounds; i++) {
-    floorMs.push(coldImportMs([floor.entry]));
-    entryMs.push(coldImportMs([handler.entry]));
-    fullMs.push(coldImportMs([handler.entry, outputPath(busChunk)]));
-  }
+  // One interleaved run for all: the floor, the representative handler and each users bundle (once per file).
+  const ms = coldImportMedians(
+    {
+      floor: [floor.entry],
+      entry: [handler.entry],
+      full: [handler.entry, outputPath(busChunk)],
+      ...Object.fromEntries(users.map((u) => [u.file, [u.bundle.entry]])),
+    },
+    rounds,
+  );
   return {
     floor,
     handler,
     firstRequestBytes,
-    floorMs: median(floorMs),
-    entryMs: median(entryMs),
-    fullMs: median(fullMs),
+    floorMs: ms.floor!,
+    entryMs: ms.entry!,
+    fullMs: ms.full!,
+    users: users.map((u) => ({ ...u, coldMs: ms[u.file]! })),
   };
 }
 
@@ -116,4 +124,37 @@ console.log(
 );
 console.log(
   `  ratio first request / floor     size ${(cold.firstRequestBytes / cold.floor.totalBytes).toFixed(2)}×  cold import ${(cold.fullMs / cold.floorMs).toFixed(2)}×`,
+);
+
+console.log(
+  `\nUsers functions vs the same floor (init = what the handler imports before its first request; same ${rounds} rounds)`,
+);
+const columns = (...cells: string[]) =>
+  `  ${cells[0]!.padEnd(22)}${cells[1]!.padEnd(52)}${cells
+    .slice(2)
+    .map((c) => c.padStart(13))
+    .join("")}`;
+console.log(columns("function", "handler", "init", "all chunks", "cold import", "size ×", "import ×"));
+for (const u of cold.users)
+  console.log(
+    columns(
+      u.fn.name,
+      u.fn.handler,
+      kb(u.bundle.entryBytes),
+      kb(u.bundle.totalBytes),
+      `${u.coldMs.toFixed(1)} ms`,
+      `${(u.bundle.entryBytes / cold.floor.totalBytes).toFixed(2)}×`,
+      `${(u.coldMs / cold.floorMs).toFixed(2)}×`,
+    ),
+  );
+console.log(
+  columns(
+    "floor",
+    "bench/floor.ts",
+    kb(cold.floor.totalBytes),
+    kb(cold.floor.totalBytes),
+    `${cold.floorMs.toFixed(1)} ms`,
+    "1.00×",
+    "1.00×",
+  ),
 );

@@ -16,7 +16,7 @@ export function createUserPools(topology: Topology): Record<string, UserPool> {
     const pool = new sst.aws.CognitoUserPool(service.userPool, {
       usernames: ["email"],
       transform: {
-        userPool: (args) => {
+        userPool: (args, opts) => {
           // The contract asks for 8 characters and nothing else; Cognito's default also demands every character class.
           args.passwordPolicy = {
             minimumLength: 8,
@@ -25,6 +25,16 @@ export function createUserPools(topology: Topology): Record<string, UserPool> {
             requireNumbers: false,
             requireSymbols: false,
           };
+          // Sign-up confirms the account at once (AdminConfirmSignUp) and the contract has no email verification, but
+          // SST auto-verifies the username attribute: every SignUp would email a code nobody uses, through Cognito's
+          // default sender, whose small daily quota then fails SignUp with LimitExceededException (a 429 to the client).
+          args.autoVerifiedAttributes = [];
+          // The pool holds every identity and password, which nothing can restore: production keeps it as it keeps
+          // its tables. SST's `removal: "retain"` retains tables and buckets but not user pools, and a change that
+          // replaces the pool (its username attributes, say) would otherwise delete every account.
+          const production = $app.stage === "production";
+          args.deletionProtection = production ? "ACTIVE" : "INACTIVE";
+          if (production) opts.retainOnDelete = true;
         },
       },
     });

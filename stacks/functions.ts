@@ -5,6 +5,11 @@ import type { Transports } from "./transports.js";
 
 /** Lambda nodejs22.x is supported to 2027-04-30 (nodejs20.x ended 2026-04-30). */
 export const RUNTIME = "nodejs22.x";
+/** The trust policy of a function's execution role: Lambda, and nobody else, may assume it. */
+export const LAMBDA_TRUST_POLICY = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "lambda.amazonaws.com" } }],
+});
 /** AWS accepts 0–2 retries for asynchronous invocation. */
 const MAX_ASYNC_RETRIES = 2;
 
@@ -64,17 +69,21 @@ export function createFunctions(topology: Topology, registry: LinkRegistry, tran
       ...(fn.concurrency ? { concurrency: { reserved: fn.concurrency } } : {}),
       link: links,
       environment,
-      ...(failure && onFailure
-        ? {
-            retries: failure.retries,
-            transform: {
+      ...(failure && onFailure ? { retries: failure.retries } : {}),
+      transform: {
+        // SST 4.17.1 picks the role's trust policy with `!dev` on an Output (always false), so every role gets its
+        // `sst dev` trust policy, which also trusts the account's root: any principal of the account allowed
+        // sts:AssumeRole could act as the function. Outside `sst dev` only Lambda may assume it.
+        ...($dev ? {} : { role: { assumeRolePolicy: LAMBDA_TRUST_POLICY } }),
+        ...(failure && onFailure
+          ? {
               // Lambda sends an event that failed every async attempt to the on-failure destination (the DLQ).
               eventInvokeConfig: (args: aws.lambda.FunctionEventInvokeConfigArgs) => {
                 args.destinationConfig = { onFailure: { destination: onFailure.arn } };
               },
-            },
-          }
-        : {}),
+            }
+          : {}),
+      },
     });
   }
   return functions;

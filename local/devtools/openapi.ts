@@ -75,6 +75,7 @@ const ERROR_RESPONSES = {
   "409": { name: "Conflict", description: "Conflict with the current state, or the same idempotency key in flight" },
   "413": { name: "PayloadTooLarge", description: "Request body over 64 KiB" },
   "415": { name: "UnsupportedMediaType", description: "A body that is not JSON" },
+  "422": { name: "IdempotencyKeyReused", description: "The idempotency key was used with another body" },
   "429": { name: "TooManyRequests", description: "A limit was reached; retry after the retry-after header's seconds" },
 } as const;
 
@@ -163,7 +164,7 @@ function errorStatuses(route: RouteNode): ErrorStatus[] {
   if (schemas.body || schemas.query) statuses.push("400");
   if (route.auth) statuses.push("401", "403");
   if (pathParameters(route.path).length > 0) statuses.push("404");
-  if (writes) statuses.push("409");
+  if (route.definition.idempotency) statuses.push("409", "422");
   if (schemas.body || writes) statuses.push("413");
   if (schemas.body) statuses.push("415");
   for (const status of route.definition.errors ?? []) {
@@ -189,7 +190,7 @@ function operationOf(route: RouteNode, operationId: string, service: string): Op
       (name): OpenApiParameter => ({ name, in: "path", required: true, schema: pathSchema(route, name) }),
     ),
     ...(schemas.query ? queryParameters(schemas.query) : []),
-    ...(route.method === "POST"
+    ...(route.definition.idempotency
       ? [
           {
             name: "idempotency-key",

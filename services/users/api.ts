@@ -19,7 +19,8 @@ export const email = v.pipe(
 );
 /** Cognito accepts passwords of at most 256 characters; the contract asks for at least 8. */
 export const password = v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"), v.maxLength(256));
-const newDisplayName = v.pipe(v.string(), v.trim(), displayName);
+/** The event field `displayName` (1–64), trimmed first; spelt out, so the OpenAPI document shows its limits. */
+const newDisplayName = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(64));
 const bio = v.pipe(v.string(), v.maxLength(500, "must be at most 500 characters"));
 
 export const avatar = v.object({ mediaId: id, url, thumbnailUrl: url });
@@ -66,6 +67,7 @@ export const signupRoute = defineRoute({
   },
   successStatus: 201,
   errors: [400, 409],
+  idempotency: { table: "UsersTable" },
 });
 
 export const signinRoute = defineRoute({
@@ -78,6 +80,7 @@ export const signinRoute = defineRoute({
     body: v.object({ email, password: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) }),
     response: tokens,
   },
+  successStatus: 200,
   errors: [400, 401, 429],
 });
 
@@ -91,6 +94,7 @@ export const refreshRoute = defineRoute({
     body: v.object({ refreshToken: v.pipe(v.string(), v.minLength(1), v.maxLength(8192)) }),
     response: tokens,
   },
+  successStatus: 200,
   errors: [400, 401, 429],
 });
 
@@ -122,6 +126,7 @@ export const updateMeRoute = defineRoute({
     ),
     response: profile,
   },
+  successStatus: 200,
   errors: [400, 401, 403, 409],
 });
 

@@ -9,20 +9,19 @@ type Part<R extends RouteDefinition, K extends "body" | "query" | "path"> = K ex
   : undefined;
 type AuthOf<R extends RouteDefinition> = R["auth"] extends true ? "required" : "optional";
 
-/** What a route's handler file adds to its definition: the code, and the idempotency store for POSTs. */
+/** What a route's handler file adds to its definition: the code (and, rarely, another body limit). */
 export type RouteHandlerOptions<R extends RouteDefinition> = Pick<
   HttpHandlerOptions<Part<R, "body">, Part<R, "query">, Part<R, "path">, AuthOf<R>>,
-  "handler" | "idempotency" | "maxBodyBytes"
+  "handler" | "maxBodyBytes"
 >;
 
 /**
- * The handler of a declared route: its body, query and path schemas, auth and success status come from the
- * route's definition (the one the topology, the stacks and the OpenAPI document read), so none is written twice.
+ * The handler of a declared route: its body, query and path schemas, auth, success status and idempotency come
+ * from the route's definition (the one the topology, the stacks and the OpenAPI document read), so none is written twice.
  *
  * @example
  * ```ts
  * export const handler = routeHandler(signupRoute, {
- *   idempotency: { table: "UsersTable" },
  *   handler: async ({ body }) => register(body),
  * });
  * ```
@@ -39,5 +38,6 @@ export function routeHandler<const R extends RouteDefinition>(
     ...(schemas.path ? { path: schemas.path } : {}),
     auth: (route.auth ? "required" : "optional") as AuthOf<R>,
     ...(route.successStatus ? { successStatus: route.successStatus } : {}),
+    ...(route.idempotency ? { idempotency: route.idempotency } : {}),
   });
 }

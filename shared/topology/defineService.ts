@@ -25,6 +25,11 @@ export interface RouteDefinition {
   readonly successStatus?: number;
   /** The contract's notable errors for this route, documented beside those its schemas and auth imply. */
   readonly errors?: readonly number[];
+  /**
+   * POSTs safe to repeat with an `idempotency-key` header: the records live in this table of the service (with a
+   * TTL attribute `expiresAt`). `routeHandler` applies it; the OpenAPI document shows the header.
+   */
+  readonly idempotency?: { readonly table: string };
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
 }

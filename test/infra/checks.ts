@@ -3,7 +3,7 @@
  * finds (empty: fine), so a negative test can hand it broken input and watch it complain.
  */
 import { isDeepStrictEqual } from "node:util";
-import { filterPolicy, rulePattern, streamFilter, type Topology } from "../../shared/topology/index.js";
+import { filterPolicy, pascal, rulePattern, streamFilter, type Topology } from "../../shared/topology/index.js";
 import type { SynthResource, SynthResult } from "./synthTypes.js";
 
 export type Problems = string[];
@@ -29,6 +29,11 @@ const physical = (value: unknown, component: string, suffix: string) =>
   typeof value === "string" && value.includes(`-${component}${suffix}-`);
 
 const ESM = "aws:lambda/eventSourceMapping:EventSourceMapping";
+const USER_POOL = "aws:cognito/userPool:UserPool";
+const USER_POOL_CLIENT = "aws:cognito/userPoolClient:UserPoolClient";
+const RULE = "aws:cloudwatch/eventRule:EventRule";
+const TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
+const LAMBDA_PERMISSION = "aws:lambda/permission:Permission";
 const servicesWithRoutes = (topology: Topology) =>
   topology.services.filter((s) => topology.routes.some((r) => r.service === s.name));
 
@@ -318,14 +323,17 @@ export function checkMonitoring(resources: readonly SynthResource[], topology: T
   return problems;
 }
 
-/** Production keeps its data (retain, deletion protection) and refuses `sst remove`; other stages clean up. */
+/**
+ * Production keeps its data (retain, deletion protection) and refuses `sst remove`; other stages clean up. Data is
+ * tables, buckets and user pools: a pool holds identities and passwords that nothing can restore.
+ */
 export function checkRetention(result: Pick<SynthResult, "app" | "resources" | "retained" | "outputs">): Problems {
   const problems: Problems = [];
   const production = result.app.stage === "production";
   if (result.app.removal !== (production ? "retain" : "remove")) problems.push(`removal is ${result.app.removal}`);
   if (result.app.protect !== production || result.outputs._protect !== production)
     problems.push(`protect is ${result.app.protect}`);
-  for (const type of ["aws:dynamodb/table:Table", "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"])
+  for (const type of ["aws:dynamodb/table:Table", "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", USER_POOL])
     for (const r of ofType(result.resources, type)) {
       if (result.retained.includes(`${type} ${r.name}`) !== production)
         problems.push(`${r.name} is ${production ? "not " : ""}retained on delete`);
@@ -333,5 +341,352 @@ export function checkRetention(result: Pick<SynthResult, "app" | "resources" | "
   for (const table of ofType(result.resources, "aws:dynamodb/table:Table"))
     if (Boolean(table.inputs.deletionProtectionEnabled) !== production)
       problems.push(`${table.name}: deletion protection is ${Boolean(table.inputs.deletionProtectionEnabled)}`);
+  for (const pool of ofType(result.resources, USER_POOL))
+    if ((pool.inputs.deletionProtection === "ACTIVE") !== production)
+      problems.push(`${pool.name}: deletion protection is ${pool.inputs.deletionProtection ?? "unset"}`);
   return problems;
+}
+
+/** A service's user pool as synthesized: its resource and, through their `userPoolId`, its app clients. */
+interface FoundPool {
+  readonly service: string;
+  readonly name: string;
+  readonly pool: SynthResource | undefined;
+  readonly clients: readonly SynthResource[];
+}
+
+function userPoolsOf(resources: readonly SynthResource[], topology: Topology): FoundPool[] {
+  const clients = ofType(resources, USER_POOL_CLIENT);
+  return topology.services.flatMap((service) => {
+    if (!service.userPool) return [];
+    const pool = named(resources, USER_POOL, `${service.userPool}UserPool`);
+    const own = pool ? clients.filter((c) => c.inputs.userPoolId === pool.physicalId) : [];
+    return [{ service: service.name, name: service.userPool, pool, clients: own }];
+  });
+}
+
+/** The contract asks a password for at least 8 characters and nothing more. */
+const PASSWORD_MIN_LENGTH = 8;
+const CHARACTER_CLASSES = ["requireLowercase", "requireUppercase", "requireNumbers", "requireSymbols"];
+
+/** Email is the username (compared case-insensitively), and a password needs 8 characters and no character class. */
+export function checkUserPool(resources: readonly SynthResource[], topology: Topology): Problems {
+  const problems: Problems = [];
+  const found = userPoolsOf(resources, topology);
+  const all = ofType(resources, USER_POOL);
+  if (all.length !== found.length) problems.push(`${all.length} user pools for ${found.length} that services declare`);
+  for (const { name, pool } of found) {
+    if (!pool) {
+      problems.push(`${name}: no user pool`);
+      continue;
+    }
+    const i = pool.inputs;
+    if (!isDeepStrictEqual(i.usernameAttributes, ["email"]))
+      problems.push(`${name}: usernames are ${JSON.stringify(i.usernameAttributes)}, not the email`);
+    if (arr(i.aliasAttributes).length > 0) problems.push(`${name}: has aliases ${JSON.stringify(i.aliasAttributes)}`);
+    if (obj(i.usernameConfiguration).caseSensitive !== false) problems.push(`${name}: usernames are case-sensitive`);
+    // Cognito's own sender has a small daily quota, past which SignUp fails: sign-up must not need it.
+    if (arr(i.autoVerifiedAttributes).length > 0 && obj(i.emailConfiguration).emailSendingAccount !== "DEVELOPER")
+      problems.push(`${name}: every sign-up emails a code through Cognito's default sender`);
+    const policy = obj(i.passwordPolicy);
+    if (policy.minimumLength !== PASSWORD_MIN_LENGTH)
+      problems.push(`${name}: minimum password length ${policy.minimumLength}, not ${PASSWORD_MIN_LENGTH}`);
+    // Explicitly off: without a password policy Cognito demands every character class.
+    for (const rule of CHARACTER_CLASSES)
+      if (policy[rule] !== false) problems.push(`${name}: password policy ${rule} is not off`);
+  }
+  return problems;
+}
+
+const APP_CLIENT_FLOWS = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"];
+
+/** One app client per pool: exactly USER_PASSWORD_AUTH and refresh, no secret, no hint that an account exists. */
+export function checkAppClient(resources: readonly SynthResource[], topology: Topology): Problems {
+  const problems: Problems = [];
+  const found = userPoolsOf(resources, topology);
+  const known = new Set(found.flatMap((f) => f.clients));
+  for (const client of ofType(resources, USER_POOL_CLIENT))
+    if (!known.has(client)) problems.push(`${client.name}: a client of no declared user pool`);
+  for (const { name, clients } of found) {
+    if (clients.length !== 1) problems.push(`${name}: ${clients.length} app clients, expected 1`);
+    for (const client of clients) {
+      const flows = arr(client.inputs.explicitAuthFlows).map(String).sort();
+      if (!isDeepStrictEqual(flows, APP_CLIENT_FLOWS))
+        problems.push(`${client.name}: auth flows ${JSON.stringify(flows)}, expected exactly ${APP_CLIENT_FLOWS}`);
+      // USER_PASSWORD_AUTH with a secret needs a SECRET_HASH the handlers do not send.
+      if (client.inputs.generateSecret === true) problems.push(`${client.name}: has a secret`);
+      if (client.inputs.preventUserExistenceErrors !== "ENABLED")
+        problems.push(`${client.name}: tells whether an account exists (preventUserExistenceErrors is not ENABLED)`);
+    }
+  }
+  return problems;
+}
+
+/** The path of each API Gateway resource (by its physical id), from its `pathPart`s up to the API's root. */
+function apiPaths(resources: readonly SynthResource[]): Map<string, string> {
+  const byId = new Map(
+    ofType(resources, "aws:apigateway/resource:Resource").map((r) => [r.physicalId ?? "", r.inputs]),
+  );
+  const pathOf = (id: string, depth: number): string => {
+    const r = byId.get(id);
+    return r && depth < 32 ? `${pathOf(String(r.parentId), depth + 1)}/${r.pathPart}` : "";
+  };
+  return new Map([...byId.keys()].map((id) => [id, pathOf(id, 0)]));
+}
+
+/**
+ * Every route is one method at its path on its own service's REST API, whose integration invokes the route's own
+ * function (which lets API Gateway invoke it), authorized exactly as declared: `auth` routes by a Cognito authorizer
+ * on the topology's user pool with the access-token scope, every other route by nothing at all.
+ */
+export function checkRoutes(resources: readonly SynthResource[], topology: Topology): Problems {
+  const problems: Problems = [];
+  const paths = apiPaths(resources);
+  const methods = ofType(resources, "aws:apigateway/method:Method").filter((m) => m.inputs.httpMethod !== "OPTIONS");
+  const integrations = ofType(resources, "aws:apigateway/integration:Integration");
+  const authorizers = ofType(resources, "aws:apigateway/authorizer:Authorizer");
+  const permissions = ofType(resources, LAMBDA_PERMISSION);
+  const poolArns = userPoolsOf(resources, topology).flatMap((p) => (p.pool?.arn ? [p.pool.arn] : []));
+  for (const route of topology.routes) {
+    const id = `${route.method} ${route.fullPath}`;
+    const api = ofType(resources, "aws:apigateway/restApi:RestApi").find((a) =>
+      physical(a.inputs.name, `${pascal(route.service)}Api`, "Api"),
+    );
+    if (!api) {
+      problems.push(`${id}: ${route.service} has no REST API`);
+      continue;
+    }
+    const at = methods.filter(
+      (m) =>
+        m.inputs.restApi === api.physicalId &&
+        m.inputs.httpMethod === route.method &&
+        (paths.get(String(m.inputs.resourceId)) || "/") === route.path,
+    );
+    const method = at[0]?.inputs;
+    if (at.length !== 1 || !method) {
+      problems.push(`${id}: ${at.length} methods on ${route.service}'s API`);
+      continue;
+    }
+    if (route.auth) {
+      const authorizer = authorizers.find((a) => a.physicalId === method.authorizerId);
+      const trusted = arr(authorizer?.inputs.providerArns).map(String);
+      if (method.authorization !== "COGNITO_USER_POOLS" || authorizer?.inputs.type !== "COGNITO_USER_POOLS")
+        problems.push(`${id}: no Cognito authorizer`);
+      else if (authorizer.inputs.restApi !== api.physicalId) problems.push(`${id}: its authorizer is another API's`);
+      else if (trusted.length === 0 || trusted.some((arn) => !poolArns.includes(arn)))
+        problems.push(`${id}: its authorizer trusts ${JSON.stringify(trusted)}, not the user pool`);
+      if (!isDeepStrictEqual(method.authorizationScopes, [ACCESS_SCOPE]))
+        problems.push(`${id}: takes ID tokens (no ${ACCESS_SCOPE} scope)`);
+    } else if (
+      method.authorization !== "NONE" ||
+      method.authorizerId !== undefined ||
+      method.authorizationScopes !== undefined
+    )
+      problems.push(`${id}: is not open (authorization ${method.authorization})`);
+    const integration = integrations.find(
+      (i) =>
+        i.inputs.restApi === api.physicalId &&
+        i.inputs.resourceId === method.resourceId &&
+        i.inputs.httpMethod === route.method,
+    );
+    if (integration?.inputs.type !== "AWS_PROXY" || !physical(integration.inputs.uri, route.function, "Function"))
+      problems.push(`${id}: does not invoke ${route.function}`);
+    const invokable = permissions.some(
+      (p) =>
+        p.inputs.principal === "apigateway.amazonaws.com" &&
+        physical(p.inputs.function, route.function, "Function") &&
+        String(p.inputs.sourceArn).includes(`:${api.physicalId}/`),
+    );
+    if (!invokable) problems.push(`${id}: API Gateway may not invoke ${route.function}`);
+  }
+  return problems;
+}
+
+/**
+ * Every function of a pool's service, and no other, finds in `SST_RESOURCE_<pool>` the pool's id and its app client's
+ * id (sign-up and sign-in call Cognito with both).
+ */
+export function checkUserPoolLinks(resources: readonly SynthResource[], topology: Topology): Problems {
+  const problems: Problems = [];
+  for (const { service, name, pool, clients } of userPoolsOf(resources, topology)) {
+    for (const fn of topology.functions) {
+      const value = obj(obj(lambdaOf(resources, fn.name)?.inputs.environment).variables)[`SST_RESOURCE_${name}`];
+      if (fn.service !== service) {
+        if (value !== undefined) problems.push(`${fn.name} (${fn.service}) is given ${name}`);
+        continue;
+      }
+      const linked = json(value) as Inputs | undefined;
+      if (!linked) {
+        problems.push(`${fn.name}: SST_RESOURCE_${name} is not set`);
+        continue;
+      }
+      if (!pool || linked.id !== pool.physicalId)
+        problems.push(`${fn.name}: ${name} id ${linked.id} is not the pool's`);
+      if (clients.length !== 1 || linked.clientId !== clients[0]!.physicalId)
+        problems.push(`${fn.name}: ${name} clientId ${linked.clientId} is not the app client's`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Each delivery reaches its own consumer: a rule's one target and a topic subscription's endpoint are the consumer's
+ * function (or its buffer queue), which EventBridge or SNS may invoke from that rule or topic; a stream's event
+ * source reads that stream into that function.
+ */
+export function checkConsumerWiring(resources: readonly SynthResource[], topology: Topology): Problems {
+  const problems: Problems = [];
+  const permissions = ofType(resources, LAMBDA_PERMISSION);
+  const invokable = (fn: string, principal: string, source: unknown) =>
+    permissions.some(
+      (p) =>
+        p.inputs.principal === principal &&
+        physical(p.inputs.function, fn, "Function") &&
+        p.inputs.sourceArn === source,
+    );
+  for (const sub of topology.subscriptions) {
+    const { delivery } = sub;
+    const [target, suffix] = sub.buffer ? [sub.buffer, "Queue"] : [sub.function, "Function"];
+    if (delivery.kind === "rule") {
+      const rule = ofType(resources, RULE).find((r) => r.name.includes(sub.name));
+      const targets = ofType(resources, "aws:cloudwatch/eventTarget:EventTarget").filter(
+        (t) => rule && t.inputs.rule === rule.inputs.name && t.inputs.eventBusName === rule.inputs.eventBusName,
+      );
+      if (!rule || targets.length !== 1 || !physical(targets[0]!.inputs.arn, target, suffix))
+        problems.push(`${sub.name}: its rule does not target ${target} alone`);
+      else if (!sub.buffer && !invokable(sub.function, "events.amazonaws.com", rule.arn))
+        problems.push(`${sub.name}: EventBridge may not invoke ${sub.function}`);
+    }
+    if (delivery.kind === "topic") {
+      const subscription = ofType(resources, TOPIC_SUBSCRIPTION).find((s) => s.name.includes(sub.name));
+      const i = subscription?.inputs ?? {};
+      if (!physical(i.endpoint, target, suffix) || i.protocol !== (sub.buffer ? "sqs" : "lambda"))
+        problems.push(`${sub.name}: its topic subscription does not deliver to ${target}`);
+      else if (!sub.buffer && !invokable(sub.function, "sns.amazonaws.com", i.topic))
+        problems.push(`${sub.name}: SNS may not invoke ${sub.function}`);
+    }
+    if (delivery.kind === "stream") {
+      const mapping = ofType(resources, ESM).find((m) => m.name.includes(sub.name));
+      if (
+        !physical(mapping?.inputs.eventSourceArn, delivery.stream, "Stream") ||
+        !physical(mapping?.inputs.functionName, sub.function, "Function")
+      )
+        problems.push(`${sub.name}: no event source from ${delivery.stream} into ${sub.function}`);
+    }
+  }
+  return problems;
+}
+
+/** Does an IAM `Resource` (maybe with `*` and `?`) cover this ARN or something under it? */
+function covers(pattern: string, arn: string): boolean {
+  const glob = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replaceAll("*", ".*")
+      .replaceAll("?", ".")}$`,
+  );
+  return glob.test(arn) || pattern.startsWith(`${arn}/`);
+}
+
+const policyOf = (value: unknown): Inputs => (typeof value === "string" ? obj(JSON.parse(value)) : obj(value));
+
+/**
+ * Least privilege seen from the data: a service's tables, user pool and bucket are reachable by that service's
+ * functions and by no other role or policy in the stage (a statement on `*`, or on a wildcard ARN, counts when its
+ * actions are the data's AWS service).
+ */
+export function checkOwnership(resources: readonly SynthResource[], topology: Topology): Problems {
+  const problems: Problems = [];
+  const owned: { name: string; service: string; action: string }[] = [
+    ...topology.tables.map((t) => ({ name: t.name, service: t.service, action: "dynamodb" })),
+    ...topology.services.flatMap((s) =>
+      s.userPool ? [{ name: s.userPool, service: s.name, action: "cognito-idp" }] : [],
+    ),
+    ...topology.services.flatMap((s) => (s.bucket ? [{ name: s.bucket.name, service: s.name, action: "s3" }] : [])),
+  ];
+  const data = owned.flatMap((o) => {
+    const arn = linkArn(resources, o.name);
+    if (!arn) problems.push(`${o.name} (${o.service}): no resource`);
+    return arn ? [{ ...o, arn }] : [];
+  });
+  const holders = [
+    ...ofType(resources, "aws:iam/role:Role").flatMap((r) =>
+      arr(r.inputs.inlinePolicies).map((p) => ({ holder: r.name, policy: obj(p).policy })),
+    ),
+    ...ofType(resources, "aws:iam/rolePolicy:RolePolicy").map((p) => ({
+      holder: String(p.inputs.role),
+      policy: p.inputs.policy,
+    })),
+    ...ofType(resources, "aws:iam/policy:Policy").map((p) => ({ holder: p.name, policy: p.inputs.policy })),
+  ];
+  for (const { holder, policy } of holders) {
+    const fn = topology.functions.find((f) => holder === `${f.name}Role` || physical(holder, f.name, "Role"));
+    for (const statement of arr(policyOf(policy).Statement).map(obj)) {
+      if (statement.Effect === "Deny") continue;
+      const actions = ([] as unknown[]).concat(statement.Action ?? []).map(String);
+      const patterns = ([] as unknown[]).concat(statement.Resource ?? []).map(String);
+      for (const d of data) {
+        const acts = actions.some((a) => a === "*" || a.startsWith(`${d.action}:`));
+        if (acts && patterns.some((p) => covers(p, d.arn)) && fn?.service !== d.service)
+          problems.push(
+            `${holder} (${fn ? `${fn.service}` : "no function"}) may reach ${d.name}, which is ${d.service}'s`,
+          );
+      }
+    }
+  }
+  return problems;
+}
+
+/** Only Lambda may assume a function's execution role: no account root, no other principal. */
+export function checkRoleTrust(resources: readonly SynthResource[], topology: Topology): Problems {
+  const problems: Problems = [];
+  for (const fn of topology.functions) {
+    const role = named(resources, "aws:iam/role:Role", `${fn.name}Role`);
+    if (!role) {
+      problems.push(`${fn.name}: no role`);
+      continue;
+    }
+    const trusted = arr(policyOf(role.inputs.assumeRolePolicy).Statement)
+      .map(obj)
+      .filter((s) => s.Effect !== "Deny")
+      .flatMap((s) =>
+        typeof s.Principal === "string"
+          ? [s.Principal]
+          : Object.entries(obj(s.Principal)).flatMap(([kind, ids]) =>
+              ([] as unknown[]).concat(ids).map((id) => `${kind}:${id}`),
+            ),
+      );
+    if (!isDeepStrictEqual(trusted, ["Service:lambda.amazonaws.com"]))
+      problems.push(`${fn.name}: its role trusts ${JSON.stringify(trusted)}`);
+  }
+  return problems;
+}
+
+/**
+ * Every check above on one synthesized stage, each problem prefixed with the check that found it: what a new check
+ * adds is applied to every stage a test hands in.
+ */
+export function checkStage(result: SynthResult, topology: Topology, domain: string): Problems {
+  const { resources } = result;
+  const checks: Record<string, () => Problems> = {
+    tracing: () => checkTracing(resources, topology),
+    domain: () => checkDomain(resources, topology, domain),
+    deliveries: () => checkDeliveries(resources, topology),
+    failures: () => checkFailureHandling(resources, topology),
+    batches: () => checkBatchResponses(resources, topology),
+    leastPrivilege: () => checkLeastPrivilege(resources, topology),
+    handlers: () => checkHandlers(result, topology),
+    environment: () => checkEnvironment(resources, topology),
+    auth: () => checkAuth(resources, topology),
+    monitoring: () => checkMonitoring(resources, topology, result.app.stage),
+    retention: () => checkRetention(result),
+    userPool: () => checkUserPool(resources, topology),
+    appClient: () => checkAppClient(resources, topology),
+    routes: () => checkRoutes(resources, topology),
+    userPoolLinks: () => checkUserPoolLinks(resources, topology),
+    consumerWiring: () => checkConsumerWiring(resources, topology),
+    ownership: () => checkOwnership(resources, topology),
+    roleTrust: () => checkRoleTrust(resources, topology),
+  };
+  return Object.entries(checks).flatMap(([name, check]) => check().map((problem) => `${name}: ${problem}`));
 }

@@ -173,16 +173,18 @@ export function createMocks(resources: SynthResource[], calls: SynthCall[], unkn
   return {
     newResource(args) {
       const { id, state } = stateFor(args);
+      // A new resource arrives with an empty id; only reads (`X.get`) carry one.
+      const physicalId = args.id || id;
       resources.push({
         type: args.type,
         name: args.name,
         inputs: args.inputs,
         custom: args.custom ?? true,
         ...(args.id ? { id: args.id } : {}),
+        physicalId,
         ...(typeof state.arn === "string" ? { arn: state.arn } : {}),
       });
-      // A new resource arrives with an empty id; only reads (`X.get`) carry one.
-      return { id: args.id || id, state: { ...args.inputs, ...state } };
+      return { id: physicalId, state: { ...args.inputs, ...state } };
     },
     call(args) {
       calls.push({ token: args.token, inputs: args.inputs });

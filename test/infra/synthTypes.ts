@@ -7,6 +7,8 @@ export interface SynthResource {
   readonly custom: boolean;
   /** The physical id, for resources read rather than created (`DomainName.get`). */
   readonly id?: string;
+  /** The physical id the mocked provider gave it (what other resources' inputs hold when they name it by id). */
+  readonly physicalId?: string;
   /** The ARN the mocked provider gave it, when it has one. */
   readonly arn?: string;
 }

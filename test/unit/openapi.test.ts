@@ -1,3 +1,4 @@
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import * as v from "valibot";
 import { describe, expect, test } from "vitest";
@@ -43,7 +44,7 @@ describe("openApiDocument of the fixture shop service", () => {
     expect(post?.security).toEqual([{ [BEARER_SCHEME]: [] }]);
     expect(get?.security).toBeUndefined();
     expect(doc.components.securitySchemes?.[BEARER_SCHEME]).toMatchObject({ type: "http", scheme: "bearer" });
-    expect(Object.keys(post?.responses ?? {}).sort()).toEqual(["2XX", "400", "401", "403", "409", "413", "415"]);
+    expect(Object.keys(post?.responses ?? {}).sort()).toEqual(["201", "400", "401", "403", "409", "413", "415", "422"]);
     expect(Object.keys(get?.responses ?? {}).sort()).toEqual(["200", "404"]);
   });
 
@@ -63,6 +64,14 @@ describe("openApiDocument of the fixture shop service", () => {
 
   test("survives a JSON round trip (what /docs/shop.json serves)", () => {
     expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
+  });
+
+  test("is valid against the OpenAPI 3.1 schema", async () => {
+    const validator = new Validator();
+    expect(await validator.validate(JSON.parse(JSON.stringify(doc)) as Record<string, unknown>)).toEqual({
+      valid: true,
+    });
+    expect(validator.version).toBe("3.1");
   });
 });
 
@@ -120,6 +129,12 @@ describe("openApiDocument of other routes", () => {
     const ledger = openApiDocument(topology, "ledger");
     expect(ledger?.components.securitySchemes).toBeUndefined();
     expect(openApiDocument(topology, "nope")).toBeUndefined();
+  });
+
+  test("is valid against the OpenAPI 3.1 schema, query parameters and a 204 included", async () => {
+    expect(await new Validator().validate(JSON.parse(JSON.stringify(doc)) as Record<string, unknown>)).toEqual({
+      valid: true,
+    });
   });
 
   test("reads path parameters, greedy ones included", () => {

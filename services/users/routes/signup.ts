@@ -4,6 +4,5 @@ import { register } from "../registration.js";
 
 /** `POST /users/signup`: a Cognito identity and a profile, or neither (see `registration.ts`). */
 export const handler = routeHandler(signupRoute, {
-  idempotency: { table: "UsersTable" },
   handler: ({ body }) => register(body),
 });
