@@ -4,9 +4,12 @@ import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ServiceMap, TimelineEntry, TraceSummary, TraceTimeline } from "../../local/devtools/index.js";
+import { openApiDocument } from "../../local/devtools/openapi.js";
+import { services } from "../../services/index.js";
 import type { Profile, PublicProfile, Tokens } from "../../services/users/api.js";
 import type { Registered } from "../../services/users/registration.js";
 import { PROBLEM_KINDS, type ProblemDetails, type ProblemKind } from "../../shared/http/problem.js";
+import { buildTopology } from "../../shared/topology/index.js";
 import { type DevServer, startDev } from "../support/devServer.js";
 import {
   accessTokenVia,
@@ -667,4 +670,17 @@ describe("tracing a sign-up", () => {
     const callers = map.edges.filter((e) => e.target === signupId(map)).map((e) => nodeOf(map, e.source));
     expect(callers).toContainEqual(expect.objectContaining({ type: "AWS::ApiGateway::Stage" }));
   });
+});
+
+test("GET /docs shows the users API, and /docs/users.json is the document generated from the route definitions", async () => {
+  const page = await fetch(`${dev.url}/docs`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+  expect(await page.text()).toContain("users");
+
+  const served = await fetch(`${dev.url}/docs/users.json`);
+  expect(served.status).toBe(200);
+  const generated = openApiDocument(buildTopology(services), "users");
+  expect(await served.json()).toEqual(JSON.parse(JSON.stringify(generated)));
+  expect(Object.keys(generated?.paths ?? {}).sort()).toEqual(["/me", "/refresh", "/signin", "/signup", "/{userId}"]);
 });
