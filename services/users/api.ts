@@ -59,6 +59,7 @@ export const signupRoute = defineRoute({
   method: "POST",
   path: "/signup",
   auth: false,
+  links: ["UsersTable", "UsersUserPool", "Bus"],
   handler: `${ROUTES}/signup.handler`,
   summary: "Create an account: a Cognito identity and a profile (the email is unique)",
   schemas: {
@@ -74,6 +75,7 @@ export const signinRoute = defineRoute({
   method: "POST",
   path: "/signin",
   auth: false,
+  links: ["UsersUserPool"],
   handler: `${ROUTES}/signin.handler`,
   summary: "Exchange an email and password for tokens (the same 401 for an unknown email and a wrong password)",
   schemas: {
@@ -88,6 +90,7 @@ export const refreshRoute = defineRoute({
   method: "POST",
   path: "/refresh",
   auth: false,
+  links: ["UsersUserPool"],
   handler: `${ROUTES}/refresh.handler`,
   summary: "New access and ID tokens for a refresh token",
   schemas: {
@@ -102,6 +105,7 @@ export const getMeRoute = defineRoute({
   method: "GET",
   path: "/me",
   auth: true,
+  links: ["UsersTable"],
   handler: `${ROUTES}/getMe.handler`,
   summary: "The caller's own profile",
   schemas: { response: profile },
@@ -112,6 +116,7 @@ export const updateMeRoute = defineRoute({
   method: "PATCH",
   path: "/me",
   auth: true,
+  links: ["UsersTable", "Bus"],
   handler: `${ROUTES}/updateMe.handler`,
   summary: "Change the caller's display name, bio or avatar (a ready image of the caller's own; null removes it)",
   schemas: {
@@ -134,6 +139,7 @@ export const getUserRoute = defineRoute({
   method: "GET",
   path: "/{userId}",
   auth: false,
+  links: ["UsersTable"],
   handler: `${ROUTES}/getUser.handler`,
   summary: "A user's public profile, with their forum stats",
   schemas: { response: publicProfile },

@@ -16,13 +16,24 @@ export default defineService({
   routes: usersRoutes,
   publishes: [UserRegistered, UserProfileUpdated],
   consumers: [
-    { name: "mediaProcessed", events: [MediaProcessed], handler: "services/users/consumers/media.handler" },
-    { name: "threadCreated", events: [ThreadCreated], handler: "services/users/consumers/forumStats.threadHandler" },
+    {
+      name: "mediaProcessed",
+      events: [MediaProcessed],
+      handler: "services/users/consumers/media.handler",
+      links: ["UsersTable"],
+    },
+    {
+      name: "threadCreated",
+      events: [ThreadCreated],
+      handler: "services/users/consumers/forumStats.threadHandler",
+      links: ["UsersTable"],
+    },
     {
       name: "postCreated",
       events: [PostCreated],
       handler: "services/users/consumers/forumStats.postHandler",
       batchSize: 100,
+      links: ["UsersTable"],
     },
   ],
 });

@@ -32,6 +32,11 @@ export interface RouteDefinition {
   readonly idempotency?: { readonly table: string };
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
+  /**
+   * The service's resources this route's function reaches (tables, user pool, bucket, the transports of the events
+   * it publishes); the function is linked to these only. Default: all of them.
+   */
+  readonly links?: readonly string[];
 }
 
 export interface TableDefinition {
@@ -59,6 +64,8 @@ export interface ConsumerDefinition {
   readonly buffered?: boolean;
   readonly timeoutSeconds?: number;
   readonly memoryMb?: number;
+  /** The service's resources the consumer reaches beside its event source and DLQ (as a route's `links`). */
+  readonly links?: readonly string[];
 }
 
 /** Resources only one service has. */

@@ -229,6 +229,16 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
       ...publishTargets,
     ];
     const functionNames: string[] = [];
+    /** The service resources a function links: those it names (least privilege), else all of them. */
+    const linksOf = (owner: string, named: readonly string[] | undefined): string[] => {
+      if (!named) return unique(baseLinks);
+      const foreign = named.filter((link) => !baseLinks.includes(link));
+      if (foreign.length > 0)
+        throw new Error(
+          `${owner} links ${foreign.join(", ")}, which ${service.name} neither owns nor publishes to (it has ${baseLinks.join(", ")})`,
+        );
+      return unique(named);
+    };
 
     for (const route of service.routes) {
       const name = routeFunctionName(service.name, route);
@@ -241,7 +251,7 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
           kind: "route",
           memoryMb: route.memoryMb ?? ROUTE_DEFAULTS.memoryMb,
           timeoutSeconds: route.timeoutSeconds ?? ROUTE_DEFAULTS.timeoutSeconds,
-          links: unique(baseLinks),
+          links: linksOf(name, route.links),
           aliases: {},
         });
       }
@@ -264,7 +274,7 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
       const retries = consumer.retries ?? CONSUMER_DEFAULTS.retries;
       const dlq = `${name}Dlq`;
       queues.push({ name: dlq, service: service.name, role: "dlq", visibilityTimeoutSeconds: 30 });
-      const consumerLinks = new Set<string>([...baseLinks, dlq]);
+      const consumerLinks = new Set<string>([...linksOf(name, consumer.links), dlq]);
 
       for (const contract of consumer.events) {
         const subscription = subscribe({

@@ -511,8 +511,8 @@ export function checkUserPoolLinks(resources: readonly SynthResource[], topology
   for (const { service, name, pool, clients } of userPoolsOf(resources, topology)) {
     for (const fn of topology.functions) {
       const value = obj(obj(lambdaOf(resources, fn.name)?.inputs.environment).variables)[`SST_RESOURCE_${name}`];
-      if (fn.service !== service) {
-        if (value !== undefined) problems.push(`${fn.name} (${fn.service}) is given ${name}`);
+      if (fn.service !== service || !fn.links.includes(name)) {
+        if (value !== undefined) problems.push(`${fn.name} (${fn.service}) is given ${name}, which it does not link`);
         continue;
       }
       const linked = json(value) as Inputs | undefined;

@@ -201,13 +201,15 @@ describe("the users user pool and app client", () => {
     expect(checkAppClient(orphan, topology)).toEqual(["OtherClient: a client of no declared user pool"]);
   });
 
-  it("are given to every users function as SST_RESOURCE_UsersUserPool, with the pool id and the client id", () => {
+  it("are given as SST_RESOURCE_UsersUserPool (pool id and client id) to the users functions that link it, only", () => {
     const clientId = one(ci.resources, CLIENT, "UsersUserPoolClientClient").physicalId;
-    for (const fn of users)
-      expect(JSON.parse(env(ci.resources, fn.name).SST_RESOURCE_UsersUserPool ?? "null"), fn.name).toMatchObject({
-        id: pool().physicalId,
-        clientId,
-      });
+    const linking = users.filter((fn) => fn.links.includes("UsersUserPool")).map((fn) => fn.name);
+    expect(linking.sort()).toEqual(["UsersRefresh", "UsersSignin", "UsersSignup"]);
+    for (const fn of users) {
+      const linked = JSON.parse(env(ci.resources, fn.name).SST_RESOURCE_UsersUserPool ?? "null");
+      if (linking.includes(fn.name)) expect(linked, fn.name).toMatchObject({ id: pool().physicalId, clientId });
+      else expect(linked, fn.name).toBeNull();
+    }
     const stale = breakResource(
       ci.resources,
       (r) => r.name === lambdaName("UsersSignin"),
@@ -221,12 +223,23 @@ describe("the users user pool and app client", () => {
     ]);
     const unlinked = breakResource(
       ci.resources,
-      (r) => r.name === lambdaName("UsersPostCreated"),
+      (r) => r.name === lambdaName("UsersSignup"),
       (i) => {
         delete (i.environment as { variables: Record<string, string> }).variables.SST_RESOURCE_UsersUserPool;
       },
     );
-    expect(checkUserPoolLinks(unlinked, topology)).toEqual(["UsersPostCreated: SST_RESOURCE_UsersUserPool is not set"]);
+    expect(checkUserPoolLinks(unlinked, topology)).toEqual(["UsersSignup: SST_RESOURCE_UsersUserPool is not set"]);
+    const overLinked = breakResource(
+      ci.resources,
+      (r) => r.name === lambdaName("UsersGetUser"),
+      (i) => {
+        const vars = (i.environment as { variables: Record<string, string> }).variables;
+        vars.SST_RESOURCE_UsersUserPool = JSON.stringify({ id: pool().physicalId, clientId });
+      },
+    );
+    expect(checkUserPoolLinks(overLinked, topology)).toEqual([
+      "UsersGetUser (users) is given UsersUserPool, which it does not link",
+    ]);
   });
 });
 
@@ -399,15 +412,22 @@ describe("the users consumers", () => {
 describe("the users data", () => {
   const table = () => one(ci.resources, "aws:dynamodb/table:Table", "UsersTableTable");
 
-  it("is reachable by the users functions and nothing else", () => {
+  it("is reachable by the users functions that link it and nothing else", () => {
     const reaching = (arn: string) =>
       ofType(ci.resources, ROLE)
         .filter((r) => JSON.stringify(r.inputs.inlinePolicies ?? []).includes(arn))
         .map((r) => r.name.replace(/Role$/, ""))
         .sort();
-    const usersNames = users.map((f) => f.name).sort();
-    expect(reaching(table().arn!)).toEqual(usersNames);
-    expect(reaching(pool().arn!)).toEqual(usersNames);
+    const linking = (resource: string) =>
+      users
+        .filter((f) => f.links.includes(resource))
+        .map((f) => f.name)
+        .sort();
+    // Every users function but sign-in and refresh reads the table; only sign-up, sign-in and refresh call Cognito.
+    expect(linking("UsersTable")).toHaveLength(users.length - 2);
+    expect(linking("UsersUserPool")).toEqual(["UsersRefresh", "UsersSignin", "UsersSignup"]);
+    expect(reaching(table().arn!)).toEqual(linking("UsersTable"));
+    expect(reaching(pool().arn!)).toEqual(linking("UsersUserPool"));
 
     const outsider = grant(ci.resources, "APIGatewayPushToCloudWatchLogsRole", {
       Effect: "Allow",

@@ -208,3 +208,37 @@ describe("consistency check", () => {
     expect(checkTopology(leaky)).toEqual(["LedgerEntries (ledger) reaches shop's table ShopTable"]);
   });
 });
+
+describe("links: a function reaches the service resources it names, and only those", () => {
+  const narrowed: ServiceDefinition = {
+    ...shop,
+    routes: shop.routes.map((r) => (r.method === "GET" ? { ...r, links: ["ShopTable"] } : r)),
+  };
+
+  test("a route that names its links gets exactly those; the others get all of the service's", () => {
+    const t = buildTopology([narrowed, ledger]);
+    expect(t.functions.find((f) => f.name === "ShopGetOrder")?.links).toEqual(["ShopTable"]);
+    expect(t.functions.find((f) => f.name === "ShopPlaceOrder")?.links).toEqual(
+      buildTopology(fixtureServices).functions.find((f) => f.name === "ShopPlaceOrder")?.links,
+    );
+  });
+
+  test("a consumer that names its links keeps its event source and DLQ", () => {
+    const quiet: ServiceDefinition = {
+      ...ledger,
+      consumers: ledger.consumers.map((c) => (c.name === "itemScanned" ? { ...c, links: ["LedgerTable"] } : c)),
+    };
+    const fn = buildTopology([shop, quiet]).functions.find((f) => f.name === "LedgerItemScanned");
+    expect([...(fn?.links ?? [])].sort()).toEqual(["LedgerItemScannedDlq", "LedgerTable", "ShopItemScannedStream"]);
+  });
+
+  test("naming a resource the service neither owns nor publishes to fails the build", () => {
+    const greedy: ServiceDefinition = {
+      ...shop,
+      routes: shop.routes.map((r) => (r.method === "GET" ? { ...r, links: ["ShopTable", "LedgerTable"] } : r)),
+    };
+    expect(() => buildTopology([greedy, ledger])).toThrow(
+      /ShopGetOrder links LedgerTable, which shop neither owns nor publishes to/,
+    );
+  });
+});
