@@ -36,7 +36,8 @@ export async function bundle(entry: string, name: string): Promise<Bundle> {
     logLevel: "error",
   });
   const outputs = Object.entries(result.metafile.outputs);
-  const [entryFile] = outputs.find(([, o]) => o.entryPoint !== undefined)!;
+  // Dynamically imported modules are entry points too in the metafile: the handler's own is the one named `index`.
+  const [entryFile] = outputs.find(([file, o]) => o.entryPoint !== undefined && file.endsWith("/index.mjs"))!;
   const closure = staticClosure(result.metafile, [entryFile]);
   return {
     entry: join(process.cwd(), entryFile),

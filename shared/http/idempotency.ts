@@ -2,12 +2,11 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
-import { dynamoClient } from "../aws/dynamo.js";
 import { resource } from "../config.js";
 import { logger as defaultLogger } from "../logging/index.js";
 import { exchangeFor, type HttpEvent, type HttpExchange } from "./exchange.js";
 import { requestFingerprint } from "./fingerprint.js";
-import { IdempotencyStore } from "./IdempotencyStore.js";
+import type { IdempotencyStore } from "./IdempotencyStore.js";
 import { answerFor, badRequest, HttpProblem } from "./problem.js";
 import { type HttpResult, toProblemResult } from "./result.js";
 
@@ -28,7 +27,8 @@ export interface IdempotencyOptions {
 const defaults = {
   ttlSeconds: 24 * 60 * 60,
   lockSeconds: 30,
-  client: dynamoClient,
+  // Loaded with the store on the first keyed request: a route without idempotency never bundles DynamoDB for it.
+  client: undefined as IdempotencyOptions["client"],
   now: Date.now,
   logger: defaultLogger,
 } satisfies Omit<IdempotencyOptions, "table">;
@@ -75,11 +75,15 @@ export function idempotency(options: IdempotencyOptions): MiddlewareObj<HttpEven
 
   let store: IdempotencyStore | undefined;
   // Resolved on first use, not at init: the table is linked through the environment of the invocation.
-  const storeOf = (): IdempotencyStore => {
+  const storeOf = async (): Promise<IdempotencyStore> => {
     if (store) return store;
     const name = resource(table).name;
     if (!name) throw new Error(`idempotency: linked resource ${table} has no name`);
-    store = new IdempotencyStore(typeof client === "function" ? client() : client, name);
+    const [{ IdempotencyStore: Store }, documentClient] = await Promise.all([
+      import("./IdempotencyStore.js"),
+      client ?? import("../aws/dynamo.js").then((m) => m.dynamoClient),
+    ]);
+    store = new Store(typeof documentClient === "function" ? documentClient() : documentClient, name);
     return store;
   };
 
@@ -89,12 +93,12 @@ export function idempotency(options: IdempotencyOptions): MiddlewareObj<HttpEven
     exchange.idempotencyClaim = undefined;
     try {
       if (result.statusCode >= 500) {
-        await storeOf().release(claim.key, claim.claimId);
+        await (await storeOf()).release(claim.key, claim.claimId);
         return;
       }
       const fingerprint = claim.fingerprint;
       const expiresAt = Math.floor(now() / 1000) + ttlSeconds;
-      const kept = await storeOf().complete(claim.key, claim.claimId, fingerprint, result, expiresAt);
+      const kept = await (await storeOf()).complete(claim.key, claim.claimId, fingerprint, result, expiresAt);
       if (!kept) logger.warn("idempotency claim was taken over before completion", { idempotency_key: claim.key });
     } catch (error) {
       // The client still gets the real result; the claim lapses with its lock and a retry may run again.
@@ -122,7 +126,7 @@ export function idempotency(options: IdempotencyOptions): MiddlewareObj<HttpEven
 
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       const nowMs = now();
-      const outcome = await storeOf().claim(pk, fingerprint, { nowMs, lockMs, ttlSeconds });
+      const outcome = await (await storeOf()).claim(pk, fingerprint, { nowMs, lockMs, ttlSeconds });
       if ("claimId" in outcome) {
         exchange.idempotencyClaim = { key: pk, claimId: outcome.claimId, fingerprint };
         return;

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { build } from "esbuild";
 
 /** What SST's `Function` sends `Runtime.Build` (the fields used here). */
@@ -9,6 +9,8 @@ interface BuildInput {
   functionID: string;
   handler: string;
   runtime: string;
+  /** The function's `nodejs` options (and its architecture). */
+  properties?: { splitting?: boolean };
 }
 
 export interface BuildOutput {
@@ -16,6 +18,8 @@ export interface BuildOutput {
   out: string;
   errors: string[];
   sourcemaps: string[];
+  /** Built with code splitting (dynamic imports in chunks of their own), as `nodejs.splitting` asks. */
+  splitting?: boolean;
 }
 
 const SOURCE_EXTENSIONS = [".ts", ".mts", ".tsx", ".js", ".mjs"];
@@ -40,11 +44,13 @@ async function bundleHandler(root: string, outRoot: string, input: BuildInput): 
       errors: [`Could not find the handler file for "${input.handler}"`],
       sourcemaps: [],
     };
-  const outfile = join(out, `${file}.mjs`);
+  const splitting = input.properties?.splitting === true;
   try {
     const result = await build({
       entryPoints: [source],
-      outfile,
+      ...(splitting
+        ? { outdir: join(out, dirname(file)), splitting: true, entryNames: "[name]", outExtension: { ".js": ".mjs" } }
+        : { outfile: join(out, `${file}.mjs`) }),
       bundle: true,
       platform: "node",
       format: "esm",
@@ -53,10 +59,10 @@ async function bundleHandler(root: string, outRoot: string, input: BuildInput): 
       metafile: true,
       logLevel: "silent",
     });
-    const exports = Object.values(result.metafile.outputs).flatMap((o) => o.exports);
+    const exports = Object.values(result.metafile.outputs).flatMap((o) => (o.entryPoint ? o.exports : []));
     if (!exports.includes(exportName))
       return { handler: input.handler, out, errors: [`"${file}" has no export named "${exportName}"`], sourcemaps: [] };
-    return { handler: input.handler, out, errors: [], sourcemaps: [] };
+    return { handler: input.handler, out, errors: [], sourcemaps: [], splitting };
   } catch (error) {
     return {
       handler: input.handler,

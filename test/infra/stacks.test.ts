@@ -186,11 +186,14 @@ describe("the stacks synthesized from the topology", () => {
     expect(checkConsumerWiring(ci.resources, topology)).toEqual([]);
   });
 
-  it("bundle every handler from its <file>.<export> and run exactly that", () => {
+  it("bundle every handler from its <file>.<export> with code splitting, and run exactly that", () => {
     expect(checkHandlers(ci, topology)).toEqual([]);
     expect(checkHandlers(missingHandler, topology)).toEqual(
       expect.arrayContaining([expect.stringContaining('has no export named "noSuchExport"')]),
     );
+    const [first] = topology.functions;
+    const unsplit = { ...ci, splitBuilds: ci.splitBuilds.filter((id) => id !== first!.name) };
+    expect(checkHandlers(unsplit, topology)).toEqual([`${first!.name}: bundled without code splitting`]);
   });
 
   it("name every link and alias in the environment, FailureQueue being the consumer's DLQ", () => {

@@ -162,7 +162,8 @@ async function runSynth(
   const builds = Object.fromEntries(
     [...server.builds.entries()].filter(([, b]) => b.errors.length === 0).map(([id, b]) => [id, b.handler]),
   );
-  return { ...result, builds, errors: [...buildErrors, ...result.errors] };
+  const splitBuilds = [...server.builds.entries()].filter(([, b]) => b.splitting).map(([id]) => id);
+  return { ...result, builds, splitBuilds, errors: [...buildErrors, ...result.errors] };
 }
 
 /**

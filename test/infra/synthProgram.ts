@@ -153,6 +153,7 @@ export async function synthesize(modules: SynthModules): Promise<void> {
       outputs: plain(outputs) as Record<string, unknown>,
       errors,
       builds: {},
+      splitBuilds: [],
       elapsedMs: Date.now() - started,
     };
     writeFileSync(request.resultFile, JSON.stringify(result));

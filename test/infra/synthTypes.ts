@@ -46,5 +46,7 @@ export interface SynthResult {
   readonly errors: string[];
   /** The handler `Runtime.Build` bundled for each function id (set by the harness). */
   readonly builds: Record<string, string>;
+  /** The function ids bundled with code splitting (set by the harness). */
+  readonly splitBuilds: readonly string[];
   readonly elapsedMs: number;
 }
