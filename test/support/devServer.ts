@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type EmulatedService, ENDPOINT_ENV } from "../../local/emulators/index.js";
 import type { LinkedResource } from "../../shared/config.js";
 
 /**
@@ -25,23 +26,13 @@ export interface DevServer {
   /** Everything the process printed so far (for failure messages). */
   output(): string;
   /** SDK client configuration for one emulated service (`dynamodb`, `kinesis`, `sns`, …). */
-  clientConfig(service: "dynamodb" | "kinesis" | "sqs" | "sns" | "s3" | "cognito" | "eventbridge"): {
+  clientConfig(service: EmulatedService): {
     endpoint: string;
     region: string;
     credentials: { accessKeyId: string; secretAccessKey: string };
   };
   stop(): Promise<void>;
 }
-
-const ENDPOINT_VARIABLES = {
-  dynamodb: "AWS_ENDPOINT_URL_DYNAMODB",
-  kinesis: "AWS_ENDPOINT_URL_KINESIS",
-  sqs: "AWS_ENDPOINT_URL_SQS",
-  sns: "AWS_ENDPOINT_URL_SNS",
-  s3: "AWS_ENDPOINT_URL_S3",
-  cognito: "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
-  eventbridge: "AWS_ENDPOINT_URL_EVENTBRIDGE",
-} as const;
 
 export async function startDev({ timeoutMs = 90_000 }: { timeoutMs?: number } = {}): Promise<DevServer> {
   const began = Date.now();
@@ -111,7 +102,7 @@ export async function startDev({ timeoutMs = 90_000 }: { timeoutMs?: number } = 
       resources: local.resources,
       output: () => output,
       clientConfig: (service) => ({
-        endpoint: local.env[ENDPOINT_VARIABLES[service]] ?? "",
+        endpoint: local.env[ENDPOINT_ENV[service]] ?? "",
         region: local.env.AWS_REGION ?? "us-east-1",
         credentials: { accessKeyId: "test", secretAccessKey: "test" },
       }),
