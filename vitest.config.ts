@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Every route's success bodies are checked against its response schema (shared/http/responseValidation.ts).
+    env: { SUMMIT_VALIDATE_RESPONSES: "1" },
   },
 });

@@ -23,6 +23,8 @@ export function createTables(topology: Topology): Tables {
         ]),
       ),
       ...(table.ttl ? { ttl: table.ttl } : {}),
+      // Every table streams its changes: the outbox publisher reads its inserts (`createOutboxes`).
+      stream: table.stream === "NEW_AND_OLD_IMAGES" ? "new-and-old-images" : "new-image",
       // Production data also survives a mistaken delete through the console or API, not only `sst remove`.
       deletionProtection: $app.stage === "production",
     });

@@ -1,17 +1,15 @@
 import type { Topology } from "../shared/topology/index.js";
 import type { Apis } from "./api.js";
 import { createApis } from "./api.js";
-import type { UserPool } from "./auth.js";
-import { createUserPools } from "./auth.js";
 import type { Tables } from "./data.js";
 import { createTables } from "./data.js";
 import type { Functions } from "./functions.js";
 import { createFunctions } from "./functions.js";
 import type { Linkable, LinkRegistry } from "./links.js";
-import type { Media } from "./media.js";
-import { createMedia } from "./media.js";
 import type { Monitoring } from "./monitoring.js";
 import { createMonitoring } from "./monitoring.js";
+import type { Resources } from "./resources/index.js";
+import { createResources } from "./resources/index.js";
 import { createSubscriptions } from "./subscriptions.js";
 import { applyTracing } from "./tracing.js";
 import type { Transports } from "./transports.js";
@@ -31,20 +29,15 @@ export interface Deployed {
   readonly domain: string;
   readonly tables: Tables;
   readonly transports: Transports;
-  readonly userPools: Record<string, UserPool>;
-  readonly media: Record<string, Media>;
+  /** Every service's declared resources (user pools, buckets, …), by link name. */
+  readonly resources: Resources;
   readonly functions: Functions;
   readonly apis: Apis;
   readonly monitoring: Monitoring;
 }
 
 /** Every linkable resource under the name the topology uses for it. */
-function linkRegistry(
-  tables: Tables,
-  transports: Transports,
-  pools: Record<string, UserPool>,
-  media: Record<string, Media>,
-): LinkRegistry {
+function linkRegistry(tables: Tables, transports: Transports, resources: Resources): LinkRegistry {
   const targets: Record<string, Linkable> = {
     ...tables,
     ...transports.topics,
@@ -53,15 +46,11 @@ function linkRegistry(
   };
   if (transports.bus) targets.Bus = transports.bus;
   const extras: Record<string, Record<string, $util.Input<string>>> = {};
-  for (const [name, { pool, client }] of Object.entries(pools)) {
-    targets[name] = pool;
-    // Sign-in and refresh call InitiateAuth with the app client's id, which SST's user-pool link leaves out.
-    extras[name] = { clientId: client.id };
-  }
-  for (const [name, { bucket, cdn }] of Object.entries(media)) {
-    targets[name] = bucket;
-    // Handlers hand out CDN URLs for media, never bucket URLs.
-    extras[name] = { cdnUrl: cdn.url };
+  // Each kind's builder says what linking it gives (the pool with its app client's id, the bucket with its CDN URL).
+  for (const [name, { link }] of Object.entries(resources)) {
+    if (!link) continue;
+    targets[name] = link.target;
+    if (link.extras) extras[name] = link.extras;
   }
   return { targets, extras };
 }
@@ -78,11 +67,11 @@ export function deploy(topology: Topology, options: DeployOptions): Deployed {
   if (options.tracing !== false) applyTracing();
   const tables = createTables(topology);
   const transports = createTransports(topology);
-  const userPools = createUserPools(topology);
-  const media = createMedia(topology, transports);
-  const functions = createFunctions(topology, linkRegistry(tables, transports, userPools, media), transports);
-  createSubscriptions(topology, functions, transports);
-  const apis = createApis(topology, functions, userPools, options.domain);
+  const resources = createResources(topology, transports);
+  const functions = createFunctions(topology, linkRegistry(tables, transports, resources), transports);
+  createSubscriptions(topology, functions, transports, tables);
+  const apis = createApis(topology, functions, resources, options.domain);
+  for (const resource of Object.values(resources)) resource.afterApis?.(apis);
   const monitoring = createMonitoring(topology, functions, transports, apis);
-  return { domain: options.domain, tables, transports, userPools, media, functions, apis, monitoring };
+  return { domain: options.domain, tables, transports, resources, functions, apis, monitoring };
 }

@@ -1,4 +1,5 @@
-import type { SubscriptionNode, Topology } from "../shared/topology/index.js";
+import type { OutboxNode, SubscriptionNode, Topology } from "../shared/topology/index.js";
+import type { Tables } from "./data.js";
 import type { Functions } from "./functions.js";
 import type { Transports } from "./transports.js";
 
@@ -82,10 +83,44 @@ function wireTrigger(sub: SubscriptionNode, functions: Functions, transports: Tr
   }
 }
 
-/** One delivery and one trigger per subscription in the topology. */
-export function createSubscriptions(topology: Topology, functions: Functions, transports: Transports): void {
+/**
+ * The outbox publisher's event source mapping on its table's stream: only outbox inserts pass the filter, a failing
+ * batch is bisected, failures are reported per record, retried (with no attempt limit: an outage only delays, in
+ * order) until a batch is older than the record age, when its location goes to the publisher's DLQ.
+ */
+function wireOutbox(outbox: OutboxNode, functions: Functions, tables: Tables, transports: Transports): void {
+  const { trigger } = outbox;
+  const fn = need(functions[outbox.function], `function ${outbox.function}`);
+  const table = need(tables[trigger.table], `table ${trigger.table}`);
+  const dlq = need(transports.queues[trigger.onFailure], `DLQ ${trigger.onFailure}`);
+  table.subscribe(outbox.function, fn.arn, {
+    filters: [trigger.filterPattern],
+    transform: {
+      eventSourceMapping: (args) => {
+        // The publisher must see every outbox item ever written, not only those after the mapping exists.
+        args.startingPosition = "TRIM_HORIZON";
+        args.batchSize = trigger.batchSize;
+        args.maximumBatchingWindowInSeconds = trigger.batchWindowSeconds;
+        args.bisectBatchOnFunctionError = trigger.bisectOnError;
+        args.maximumRetryAttempts = trigger.retries;
+        args.maximumRecordAgeInSeconds = trigger.maxRecordAgeSeconds;
+        args.destinationConfig = { onFailure: { destinationArn: dlq.arn } };
+        args.functionResponseTypes = ["ReportBatchItemFailures"];
+      },
+    },
+  });
+}
+
+/** One delivery and one trigger per subscription in the topology, and each outbox's publisher on its stream. */
+export function createSubscriptions(
+  topology: Topology,
+  functions: Functions,
+  transports: Transports,
+  tables: Tables,
+): void {
   for (const sub of topology.subscriptions) {
     wireDelivery(sub, functions, transports);
     wireTrigger(sub, functions, transports);
   }
+  for (const outbox of topology.outboxes) wireOutbox(outbox, functions, tables, transports);
 }

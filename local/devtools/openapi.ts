@@ -109,6 +109,31 @@ const TRACE_HEADERS = {
   "x-request-id": { $ref: "#/components/headers/XRequestId" },
 };
 
+/** What a cached GET (`cache` on its route) answers beside the trace headers, on its 200 and its 304. */
+const CACHE_HEADERS = {
+  ...TRACE_HEADERS,
+  etag: { $ref: "#/components/headers/ETag" },
+  "cache-control": { $ref: "#/components/headers/CacheControl" },
+  vary: { $ref: "#/components/headers/Vary" },
+};
+
+const CACHE_HEADER_COMPONENTS = {
+  ETag: { description: "Strong entity tag of the body, for if-none-match", schema: { type: "string" } },
+  CacheControl: {
+    description: "public, max-age=…, s-maxage=… (the CDN honours s-maxage); private for an authorized request",
+    schema: { type: "string" },
+  },
+  Vary: { description: "authorization: a signed-in caller never gets the public copy", schema: { type: "string" } },
+};
+
+const IF_NONE_MATCH: OpenApiParameter = {
+  name: "if-none-match",
+  in: "header",
+  required: false,
+  description: "Entity tags the client holds (or *): a match answers 304 with no body",
+  schema: { type: "string" },
+};
+
 /** `{userId}` and API Gateway's greedy `{proxy+}` → their names. */
 export function pathParameters(path: string): string[] {
   return [...path.matchAll(/\{([^}]+?)\+?\}/g)].map((match) => match[1] ?? "");
@@ -146,12 +171,12 @@ function successResponse(route: RouteNode): [string, OpenApiResponse] {
   const response = route.definition.schemas?.response;
   const content = response ? { "application/json": { schema: schemaOf(response, RESPONSE_SCHEMA_CONFIG) } } : undefined;
   const declared = route.definition.successStatus;
+  const headers = route.definition.cache ? CACHE_HEADERS : TRACE_HEADERS;
   if (declared) {
     const description = SUCCESS_DESCRIPTIONS[declared] ?? "Success";
-    return [String(declared), { description, headers: TRACE_HEADERS, ...(content && { content }) }];
+    return [String(declared), { description, headers, ...(content && { content }) }];
   }
-  if (route.method === "GET")
-    return ["200", { description: "OK", headers: TRACE_HEADERS, ...(content && { content }) }];
+  if (route.method === "GET") return ["200", { description: "OK", headers, ...(content && { content }) }];
   if (route.method === "DELETE" && !content) return ["204", { description: "No Content", headers: TRACE_HEADERS }];
   return ["2XX", { description: "Success", headers: TRACE_HEADERS, ...(content && { content }) }];
 }
@@ -190,6 +215,7 @@ function operationOf(route: RouteNode, operationId: string, service: string): Op
       (name): OpenApiParameter => ({ name, in: "path", required: true, schema: pathSchema(route, name) }),
     ),
     ...(schemas.query ? queryParameters(schemas.query) : []),
+    ...(route.definition.cache ? [IF_NONE_MATCH] : []),
     ...(route.definition.idempotency
       ? [
           {
@@ -204,6 +230,12 @@ function operationOf(route: RouteNode, operationId: string, service: string): Op
   ];
   const [successStatus, success] = successResponse(route);
   const responses: Record<string, OpenApiResponseOrRef> = { [successStatus]: success };
+  if (route.definition.cache) {
+    responses["304"] = {
+      description: "Not Modified: the if-none-match tag is current (no body)",
+      headers: CACHE_HEADERS,
+    };
+  }
   for (const status of errorStatuses(route)) {
     responses[status] = { $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` };
   }
@@ -271,6 +303,7 @@ export function openApiDocument(topology: Topology, serviceName: string): OpenAp
     };
   }
   const hasAuth = routes.some((route) => route.auth);
+  const hasCache = routes.some((route) => route.definition.cache);
   return {
     openapi: "3.1.0",
     info: {
@@ -291,6 +324,7 @@ export function openApiDocument(topology: Topology, serviceName: string): OpenAp
       headers: {
         XAmznTraceId: { description: "The X-Ray trace that served the request", schema: { type: "string" } },
         XRequestId: { description: "The request's id, to quote when reporting a problem", schema: { type: "string" } },
+        ...(hasCache ? CACHE_HEADER_COMPONENTS : {}),
       },
       ...(hasAuth
         ? {

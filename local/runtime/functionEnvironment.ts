@@ -65,6 +65,8 @@ export function functionEnvironment(input: FunctionEnvironmentInput): Record<str
     SUMMIT_FUNCTION_ARN: functionArn(input.region, input.accountId, fn.name),
     SUMMIT_HANDLER_FILE: file,
     SUMMIT_HANDLER_EXPORT: handlerExport(fn.handler),
+    // Locally a route's success bodies are checked against its response schema (a drift is a logged 500).
+    SUMMIT_VALIDATE_RESPONSES: "1",
     ...links,
   };
 }

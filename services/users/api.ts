@@ -59,7 +59,7 @@ export const signupRoute = defineRoute({
   method: "POST",
   path: "/signup",
   auth: false,
-  links: ["UsersTable", "UsersUserPool", "Bus"],
+  links: ["UsersTable", "UsersUserPool"],
   handler: `${ROUTES}/signup.handler`,
   summary: "Create an account: a Cognito identity and a profile (the email is unique)",
   schemas: {
@@ -116,7 +116,7 @@ export const updateMeRoute = defineRoute({
   method: "PATCH",
   path: "/me",
   auth: true,
-  links: ["UsersTable", "Bus"],
+  links: ["UsersTable"],
   handler: `${ROUTES}/updateMe.handler`,
   summary: "Change the caller's display name, bio or avatar (a ready image of the caller's own; null removes it)",
   schemas: {

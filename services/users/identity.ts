@@ -5,6 +5,7 @@ import {
   InitiateAuthCommand,
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
+import { decodeJwt, type JWTPayload } from "jose";
 import { cognitoClient } from "../../shared/aws/cognito.js";
 import { resource } from "../../shared/config.js";
 import { badRequest, tooManyRequests, unauthorized } from "../../shared/http/problem.js";
@@ -132,11 +133,19 @@ function tokensOf(result: AuthenticationResultType): Tokens {
   };
 }
 
-/** Seconds until a JWT's `exp` (its payload is read, not verified: the token came straight from Cognito). */
+/**
+ * Seconds until a JWT's `exp` (its payload is decoded, not verified: the token came straight from Cognito).
+ * A token that is not a JWT at all is a `SyntaxError`, with jose's reason as its `cause`.
+ */
 export function secondsUntilExpiry(jwt: string, nowMs = Date.now()): number {
-  const payload = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8")) as { exp?: number };
-  if (typeof payload.exp !== "number") throw new Error("the access token carries no exp");
-  return Math.max(0, payload.exp - Math.floor(nowMs / 1000));
+  let claims: JWTPayload;
+  try {
+    claims = decodeJwt(jwt);
+  } catch (cause) {
+    throw new SyntaxError("the access token is not a JWT", { cause });
+  }
+  if (typeof claims.exp !== "number") throw new Error("the access token carries no exp");
+  return Math.max(0, claims.exp - Math.floor(nowMs / 1000));
 }
 
 function message(error: unknown): string {

@@ -1,15 +1,12 @@
 import { AdminGetUserCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { UserRegistered } from "../../events/users.js";
 import { cognitoClient } from "../../shared/aws/cognito.js";
-import { dynamoClient } from "../../shared/aws/dynamo.js";
 import { resource } from "../../shared/config.js";
 import { conflict } from "../../shared/http/problem.js";
 import { logger } from "../../shared/logging/index.js";
-import { publish } from "../../shared/publish/index.js";
+import { outboxEvent, writeWithEvents } from "../../shared/outbox/index.js";
 import { createIdentity, deleteIdentity, EmailTakenInCognito } from "./identity.js";
-import { type EmailClaim, isConditionFailure, keys, type ProfileItem, usersTable } from "./store.js";
+import { absent, type EmailClaim, keys, type ProfileItem, usersTable } from "./store.js";
 
 /**
  * Sign-up across two stores that share no transaction (Cognito and the users table), as a saga:
@@ -19,13 +16,13 @@ import { type EmailClaim, isConditionFailure, keys, type ProfileItem, usersTable
  *    until the lease ends.
  * 2. **Create the identity** in Cognito (and confirm it, so the user can sign in at once). An identity already there
  *    while we hold the claim belongs to a sign-up that died after step 2: if no profile is behind it, it is replaced.
- * 3. **Commit** the profile and turn the claim `active`, in one transaction, only if the claim is still ours.
- * 4. **Publish** `users.UserRegistered`.
+ * 3. **Commit** the profile, the `active` claim and `users.UserRegistered` in one transaction (the event goes through
+ *    the outbox), only if the claim is still ours. Once this commits the registration is whole: the event leaves
+ *    from the table's stream even if this function dies the next instant.
  *
  * A failure at any step undoes the steps before it (in reverse), so the email is free again at once; if the undoing
  * fails too, the lease and the orphan check of step 2 free it later. Nothing is left that blocks an email forever.
  */
-
 /** Longer than the sign-up function's timeout (10 s) with margin: a live sign-up never loses its claim. */
 export const CLAIM_LEASE_MS = 60_000;
 
@@ -67,24 +64,20 @@ export async function register(input: Registration, now: () => number = Date.now
     updatedAt: createdAt,
     version: 1,
   };
+  let committed: Awaited<ReturnType<typeof commit>>;
   try {
-    await commit(profile, claimId);
+    committed = await commit(profile, claimId);
   } catch (error) {
     await undo("delete the identity", () => deleteIdentity(input.email));
     await undo("release the email claim", () => releaseClaim(input.email, claimId));
-    if (isConditionFailure(error, 1)) throw conflict(EMAIL_TAKEN);
     throw error;
   }
-
-  try {
-    await publish(UserRegistered, { userId, email: input.email, displayName: input.displayName, createdAt });
-  } catch (error) {
-    // Without its event the registration is not complete: undo it all, so the client's retry starts clean. If the
-    // profile stays, so does the identity: a whole registration that only lacks its event, never a profile whose
-    // identity is gone (its active claim would block the email for good).
-    if (await undo("remove the profile and its claim", () => removeProfile(profile, claimId)))
-      await undo("delete the identity", () => deleteIdentity(input.email));
-    throw error;
+  if (!committed.committed) {
+    await undo("delete the identity", () => deleteIdentity(input.email));
+    await undo("release the email claim", () => releaseClaim(input.email, claimId));
+    // Item 1 is the claim: it is no longer ours (its lease ended and another sign-up took the email).
+    if (committed.failed.includes(1)) throw conflict(EMAIL_TAKEN);
+    throw new Error(`sign-up commit refused (items ${committed.failed.join(", ")})`);
   }
   return { userId, email: input.email, displayName: input.displayName, createdAt };
 }
@@ -92,20 +85,17 @@ export async function register(input: Registration, now: () => number = Date.now
 /** Step 1: wins only if nobody holds the email, or a dead sign-up's lease has ended. */
 async function claimEmail(email: string, claimId: string, nowMs: number): Promise<void> {
   const claim: EmailClaim = { email, state: "pending", claimId, leaseExpiresAt: nowMs + CLAIM_LEASE_MS };
-  try {
-    await dynamoClient().send(
-      new PutCommand({
-        TableName: usersTable(),
-        Item: { ...keys.email(email), ...claim },
-        ConditionExpression: "attribute_not_exists(pk) OR (#state = :pending AND #lease < :now)",
-        ExpressionAttributeNames: { "#state": "state", "#lease": "leaseExpiresAt" },
-        ExpressionAttributeValues: { ":pending": "pending", ":now": nowMs },
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw conflict(EMAIL_TAKEN);
-    throw error;
-  }
+  const claimed = await usersTable.put(
+    { ...keys.email(email), ...claim },
+    {
+      condition: {
+        expression: "attribute_not_exists(pk) OR (#state = :pending AND #lease < :now)",
+        names: { "#state": "state", "#lease": "leaseExpiresAt" },
+        values: { ":pending": "pending", ":now": nowMs },
+      },
+    },
+  );
+  if (!claimed) throw conflict(EMAIL_TAKEN);
 }
 
 /** Step 2, replacing an identity that a dead sign-up left without a profile. */
@@ -126,71 +116,34 @@ async function createIdentityOverOrphan(email: string, password: string): Promis
 }
 
 async function hasProfile(userId: string): Promise<boolean> {
-  const { Item } = await dynamoClient().send(
-    new GetCommand({ TableName: usersTable(), Key: keys.profile(userId), ConsistentRead: true }),
-  );
-  return Item !== undefined;
+  return (await usersTable.get(keys.profile(userId), { consistent: true })) !== undefined;
 }
 
-/** Step 3: the profile and the active claim together, only while the claim is still ours. */
-async function commit(profile: ProfileItem, claimId: string): Promise<void> {
-  await dynamoClient().send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: usersTable(),
-            Item: { ...keys.profile(profile.userId), ...profile },
-            ConditionExpression: "attribute_not_exists(pk)",
-          },
+/** The claim is still this sign-up's. */
+const stillOurs = (claimId: string) => ({ expression: "claimId = :claimId", values: { ":claimId": claimId } });
+
+/** Step 3: the profile, the active claim and the event together, only while the claim is still ours. */
+async function commit(profile: ProfileItem, claimId: string) {
+  const { userId, email, displayName, createdAt } = profile;
+  return writeWithEvents(
+    usersTable,
+    [
+      { put: { item: { ...keys.profile(userId), ...profile }, condition: absent } },
+      {
+        update: {
+          key: keys.email(email),
+          spec: { set: { state: "active", userId }, remove: ["leaseExpiresAt"] },
+          condition: stillOurs(claimId),
         },
-        {
-          Update: {
-            TableName: usersTable(),
-            Key: keys.email(profile.email),
-            UpdateExpression: "SET #state = :active, userId = :userId REMOVE leaseExpiresAt",
-            ConditionExpression: "claimId = :claimId",
-            ExpressionAttributeNames: { "#state": "state" },
-            ExpressionAttributeValues: { ":active": "active", ":userId": profile.userId, ":claimId": claimId },
-          },
-        },
-      ],
-    }),
+      },
+    ],
+    [outboxEvent(UserRegistered, { userId, email, displayName, createdAt }, { orderKey: userId })],
   );
 }
 
+/** Someone else's claim by now (ours expired) is not ours to release: the conditional delete then does nothing. */
 async function releaseClaim(email: string, claimId: string): Promise<void> {
-  try {
-    await dynamoClient().send(
-      new DeleteCommand({
-        TableName: usersTable(),
-        Key: keys.email(email),
-        ConditionExpression: "claimId = :claimId",
-        ExpressionAttributeValues: { ":claimId": claimId },
-      }),
-    );
-  } catch (error) {
-    // Someone else's claim now (ours expired): not ours to release.
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-}
-
-async function removeProfile(profile: ProfileItem, claimId: string): Promise<void> {
-  await dynamoClient().send(
-    new TransactWriteCommand({
-      TransactItems: [
-        { Delete: { TableName: usersTable(), Key: keys.profile(profile.userId) } },
-        {
-          Delete: {
-            TableName: usersTable(),
-            Key: keys.email(profile.email),
-            ConditionExpression: "claimId = :claimId",
-            ExpressionAttributeValues: { ":claimId": claimId },
-          },
-        },
-      ],
-    }),
-  );
+  await usersTable.delete(keys.email(email), { condition: stillOurs(claimId) });
 }
 
 /**

@@ -2,6 +2,7 @@ import { PostCreated, ThreadCreated } from "../../events/forums.js";
 import { MediaProcessed } from "../../events/media.js";
 import { UserProfileUpdated, UserRegistered } from "../../events/users.js";
 import { defineService } from "../../shared/topology/defineService.js";
+import { userPool } from "../../shared/topology/index.js";
 import { usersRoutes } from "./api.js";
 
 /**
@@ -11,8 +12,8 @@ import { usersRoutes } from "./api.js";
 export default defineService({
   name: "users",
   basePath: "/users",
-  userPool: true,
   tables: { UsersTable: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" } },
+  resources: { UsersUserPool: userPool() },
   routes: usersRoutes,
   publishes: [UserRegistered, UserProfileUpdated],
   consumers: [

@@ -1,8 +1,8 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { dynamoClient } from "../../shared/aws/dynamo.js";
-import { resource } from "../../shared/config.js";
+import { UserProfileUpdated } from "../../events/users.js";
+import { type Condition, tableOf } from "../../shared/data/index.js";
+import { outboxEvent, writeWithEvents } from "../../shared/outbox/index.js";
 import type { Avatar, Profile, PublicProfile } from "./api.js";
+import users from "./service.js";
 
 /**
  * The users table, one item per fact (single-table design, string keys `pk`/`sk`):
@@ -15,6 +15,7 @@ import type { Avatar, Profile, PublicProfile } from "./api.js";
  * | `MEDIA#<mediaId>` | `MEDIA` | a processed media item (owner, status, URLs): what an avatar may be |
  * | `COUNTED#<kind>#<id>` | `COUNTED` | a thread or post already counted, so a redelivery is not counted again |
  * | `<idempotency key>` | `IDEMPOTENCY` | the HTTP layer's idempotency records (`expiresAt` TTL) |
+ * | `OUTBOX#<userId>` | `<time>#<eventId>` | an event committed with the write that caused it (`shared/outbox`) |
  */
 export const keys = {
   profile: (userId: string) => ({ pk: `USER#${userId}`, sk: "PROFILE" }),
@@ -24,7 +25,11 @@ export const keys = {
   counted: (kind: "thread" | "post", entityId: string) => ({ pk: `COUNTED#${kind}#${entityId}`, sk: "COUNTED" }),
 } as const;
 
-export const usersTable = (): string => resource("UsersTable").name as string;
+/** Items of several shapes share the table (the key says which); each read names the shape it expects. */
+export const usersTable = tableOf<object>("UsersTable", users.tables.UsersTable);
+
+/** The item does not exist yet (a put that must not overwrite). */
+export const absent: Condition = { expression: "attribute_not_exists(pk)" };
 
 export interface ProfileItem extends Profile {
   readonly version: number;
@@ -64,24 +69,18 @@ export function toPublicProfile(item: ProfileItem, stats: { threads: number; pos
 }
 
 export async function getProfile(userId: string, consistent = false): Promise<ProfileItem | undefined> {
-  const { Item } = await dynamoClient().send(
-    new GetCommand({ TableName: usersTable(), Key: keys.profile(userId), ConsistentRead: consistent }),
-  );
-  return Item as ProfileItem | undefined;
+  return usersTable.get<ProfileItem>(keys.profile(userId), { consistent });
 }
 
-/** The profile and its stats in one query (both live under `USER#<userId>`). */
+/** The profile and its stats in one query (both live under `USER#<userId>`, and nothing else does). */
 export async function getPublicProfile(userId: string): Promise<PublicProfile | undefined> {
-  const { Items = [] } = await dynamoClient().send(
-    new QueryCommand({
-      TableName: usersTable(),
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": keys.profile(userId).pk },
-    }),
+  const { items } = await usersTable.queryPage<Record<string, unknown>>(
+    { keyCondition: "pk = :pk", values: { ":pk": keys.profile(userId).pk } },
+    { limit: 2 },
   );
-  const item = Items.find((i) => i.sk === "PROFILE") as ProfileItem | undefined;
+  const item = items.find((i) => i.sk === "PROFILE") as ProfileItem | undefined;
   if (!item) return undefined;
-  const stats = Items.find((i) => i.sk === "STATS");
+  const stats = items.find((i) => i.sk === "STATS");
   return toPublicProfile(item, { threads: Number(stats?.threads ?? 0), posts: Number(stats?.posts ?? 0) });
 }
 
@@ -93,64 +92,52 @@ export interface ProfileChange {
 
 /**
  * Writes `change` over the profile if it is still at `version` (optimistic concurrency: a concurrent update makes
- * this return `undefined`, and the caller re-reads). Returns the new item.
+ * this return `undefined`, and the caller re-reads), and `users.UserProfileUpdated` naming exactly the `changed`
+ * fields, in one transaction: there is never an update without its event, nor an event without its update.
+ * Returns the new item.
  */
 export async function updateProfile(
   current: ProfileItem,
   change: ProfileChange,
+  changed: readonly ("displayName" | "bio" | "avatar")[],
   updatedAt: string,
 ): Promise<ProfileItem | undefined> {
-  const names: Record<string, string> = { "#version": "version", "#updatedAt": "updatedAt" };
-  const values: Record<string, unknown> = {
-    ":version": current.version,
-    ":next": current.version + 1,
-    ":at": updatedAt,
-  };
-  const sets = ["#version = :next", "#updatedAt = :at"];
-  for (const [field, value] of Object.entries(change)) {
-    if (value === undefined) continue;
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    sets.push(`#${field} = :${field}`);
-  }
-  try {
-    const { Attributes } = await dynamoClient().send(
-      new UpdateCommand({
-        TableName: usersTable(),
-        Key: keys.profile(current.userId),
-        UpdateExpression: `SET ${sets.join(", ")}`,
-        ConditionExpression: "#version = :version",
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: "ALL_NEW",
-      }),
-    );
-    return Attributes as ProfileItem;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
-    throw error;
-  }
-}
-
-/**
- * Puts `previous` back if the profile is still exactly the version `written` (nobody changed it since): undoes an
- * update whose event could not be published, so the client's retry applies it again, event and all.
- */
-export async function restoreProfile(previous: ProfileItem, written: number): Promise<void> {
-  await dynamoClient().send(
-    new PutCommand({
-      TableName: usersTable(),
-      Item: { ...keys.profile(previous.userId), ...previous },
-      ConditionExpression: "#version = :written",
-      ExpressionAttributeNames: { "#version": "version" },
-      ExpressionAttributeValues: { ":written": written },
-    }),
+  const updated: ProfileItem = { ...current, ...change, updatedAt, version: current.version + 1 };
+  const outcome = await writeWithEvents(
+    usersTable,
+    [
+      {
+        update: {
+          key: keys.profile(current.userId),
+          spec: { set: { ...change, updatedAt, version: updated.version } },
+          condition: {
+            expression: "#version = :version",
+            names: { "#version": "version" },
+            values: { ":version": current.version },
+          },
+        },
+      },
+    ],
+    [
+      outboxEvent(
+        UserProfileUpdated,
+        {
+          userId: updated.userId,
+          displayName: updated.displayName,
+          avatar: updated.avatar,
+          changed: [...changed],
+          updatedAt,
+        },
+        // One user's updates reach the bus in the order they were made.
+        { orderKey: current.userId },
+      ),
+    ],
   );
+  return outcome.committed ? updated : undefined;
 }
 
 export async function getMedia(mediaId: string): Promise<MediaItem | undefined> {
-  const { Item } = await dynamoClient().send(new GetCommand({ TableName: usersTable(), Key: keys.media(mediaId) }));
-  return Item as MediaItem | undefined;
+  return usersTable.get<MediaItem>(keys.media(mediaId));
 }
 
 /**
@@ -158,20 +145,15 @@ export async function getMedia(mediaId: string): Promise<MediaItem | undefined> 
  * Returns whether the item was written.
  */
 export async function recordMedia(media: MediaItem): Promise<boolean> {
-  try {
-    await dynamoClient().send(
-      new PutCommand({
-        TableName: usersTable(),
-        Item: { ...keys.media(media.mediaId), ...media },
-        ConditionExpression: "attribute_not_exists(pk) OR processedAt < :processedAt",
-        ExpressionAttributeValues: { ":processedAt": media.processedAt },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return usersTable.put(
+    { ...keys.media(media.mediaId), ...media },
+    {
+      condition: {
+        expression: "attribute_not_exists(pk) OR processedAt < :processedAt",
+        values: { ":processedAt": media.processedAt },
+      },
+    },
+  );
 }
 
 /**
@@ -185,41 +167,10 @@ export async function countActivity(
   authorId: string,
   at: string,
 ): Promise<boolean> {
-  const counter = kind === "thread" ? "threads" : "posts";
-  try {
-    await dynamoClient().send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: usersTable(),
-              Item: { ...keys.counted(kind, entityId), authorId, at },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          },
-          {
-            Update: {
-              TableName: usersTable(),
-              Key: keys.stats(authorId),
-              UpdateExpression: "ADD #counter :one SET #updatedAt = :at",
-              ExpressionAttributeNames: { "#counter": counter, "#updatedAt": "updatedAt" },
-              ExpressionAttributeValues: { ":one": 1, ":at": at },
-            },
-          },
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error, 0)) return false;
-    throw error;
-  }
-}
-
-/** Whether a transaction was cancelled because the condition of item `index` failed (and not for another reason). */
-export function isConditionFailure(error: unknown, index: number): boolean {
-  return (
-    error instanceof TransactionCanceledException &&
-    error.CancellationReasons?.[index]?.Code === "ConditionalCheckFailed"
-  );
+  return usersTable.countOnce({
+    marker: { ...keys.counted(kind, entityId), authorId, at },
+    counter: keys.stats(authorId),
+    increments: { [kind === "thread" ? "threads" : "posts"]: 1 },
+    set: { updatedAt: at },
+  });
 }

@@ -8,7 +8,28 @@ export type PoisonCode =
   | "InvalidEnvelope"
   | "UnknownEventType"
   | "UnsupportedVersion"
-  | "InvalidPayload";
+  | "InvalidPayload"
+  /** The handler itself found the record can never succeed (say, an event too large for its transport). */
+  | "Refused";
+
+/**
+ * Thrown by a handler for a record that no retry can help: the record goes to the failure queue with this reason
+ * and counts as handled, instead of blocking its queue or shard. Any other error is retried.
+ *
+ * @example
+ * ```ts
+ * if (tooLarge) throw new PoisonError("Refused", `${bytes} bytes, more than the bus takes`);
+ * ```
+ */
+export class PoisonError extends Error {
+  constructor(
+    readonly code: PoisonCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PoisonError";
+  }
+}
 
 export type Decoded =
   | { readonly ok: true; readonly contract: EventContract; readonly envelope: Envelope; readonly payload: unknown }

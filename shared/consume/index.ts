@@ -12,13 +12,15 @@
  */
 export { contractRegistry } from "./contractRegistry.js";
 export type { Decoded, PoisonCode } from "./decodeEvent.js";
-export { decodeEvent } from "./decodeEvent.js";
+export { decodeEvent, PoisonError } from "./decodeEvent.js";
 export type { FailureDestination, PoisonRecord } from "./failureQueue.js";
 export { failureQueue } from "./failureQueue.js";
 export { onEventBridge } from "./onEventBridge.js";
 export { onKinesis } from "./onKinesis.js";
 export { onSns } from "./onSns.js";
 export { onSqs } from "./onSqs.js";
+export type { ConsumeRecord, IncomingRecord, RecordOutcome } from "./recordConsumer.js";
+export { recordConsumer } from "./recordConsumer.js";
 export type {
   ConsumedEnvelope,
   ConsumedPayload,

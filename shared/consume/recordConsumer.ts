@@ -2,7 +2,7 @@ import type { Context } from "aws-lambda";
 import { runWithInvocation } from "../context/index.js";
 import { logger } from "../logging/index.js";
 import { contractRegistry } from "./contractRegistry.js";
-import { decodeEvent } from "./decodeEvent.js";
+import { decodeEvent, type PoisonCode, PoisonError } from "./decodeEvent.js";
 import { type FailureDestination, failureQueue } from "./failureQueue.js";
 import { traceRecord } from "./traceRecord.js";
 import type { ConsumerOptions, Contracts, EventHandler, RecordSource } from "./types.js";
@@ -58,12 +58,15 @@ export function recordConsumer<const Cs extends Contracts>(
 
   return async function consumeRecord(record, context, { concurrent = false } = {}) {
     const at = { source: record.source, recordId: record.recordId };
-    const decoded = decodeEvent(registry, record.envelope);
-    if (!decoded.ok) {
+    const refuse = async (poison: {
+      code: PoisonCode;
+      message: string;
+      eventType?: string | undefined;
+    }): Promise<RecordOutcome> => {
       const reason = {
-        code: decoded.code,
-        message: decoded.message,
-        ...(decoded.eventType ? { eventType: decoded.eventType } : {}),
+        code: poison.code,
+        message: poison.message,
+        ...(poison.eventType ? { eventType: poison.eventType } : {}),
       };
       try {
         await toFailureQueue({ ...record.original(), ...reason, ...at });
@@ -81,7 +84,9 @@ export function recordConsumer<const Cs extends Contracts>(
         });
         return { status: "failed", error };
       }
-    }
+    };
+    const decoded = decodeEvent(registry, record.envelope);
+    if (!decoded.ok) return refuse(decoded);
 
     const { envelope, payload } = decoded;
     const correlationId = envelope.correlationId;
@@ -90,7 +95,7 @@ export function recordConsumer<const Cs extends Contracts>(
     if (!concurrent) logger.appendKeys({ correlation_id: correlationId });
     const event = { ...at, eventId: envelope.id, eventType: envelope.type, producer: envelope.producer };
     try {
-      await runWithInvocation({ correlationId, requestId: context.awsRequestId }, () =>
+      await runWithInvocation({ correlationId }, () =>
         traceRecord(envelope, record.source, async () => {
           log.info("event received", event);
           await handle(payload, envelope, context);
@@ -98,6 +103,10 @@ export function recordConsumer<const Cs extends Contracts>(
       );
       return { status: "handled" };
     } catch (error) {
+      if (error instanceof PoisonError) {
+        // The handler found the record can never succeed: it goes where the decoder's poison goes, with the reason.
+        return refuse({ code: error.code, message: error.message, eventType: envelope.type });
+      }
       log.error("event handler failed; the record will be retried", { ...event, error });
       return { status: "failed", error };
     } finally {

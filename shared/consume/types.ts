@@ -28,8 +28,12 @@ export type EventHandler<Cs extends Contracts> = (
   context: Context,
 ) => Promise<void> | void;
 
-/** How a record reached the consumer; `sqs` also covers bus → queue and topic → queue buffering. */
-export type RecordSource = Transport;
+/**
+ * The transport the event was published on: a queue buffering a bus or a topic reports `eventbridge` or `sns`
+ * (`onSqs` reads it off the body's wrapping), so logs, traces and the failure queue name the publisher's
+ * transport; `sqs` only for an event sent to the queue directly.
+ */
+export type RecordSource = Transport | "dynamodb";
 
 export interface ConsumerOptions {
   /** Where records that can never be valid go; default the linked `FailureQueue`'s url. */
@@ -40,8 +44,9 @@ export interface ConsumerOptions {
 
 export interface SqsConsumerOptions extends ConsumerOptions {
   /**
-   * Records processed at once. Default 1: in order, which FIFO queues need and which keeps a standard queue's
-   * batch easy to reason about. Raise it for independent, I/O-bound work.
+   * Records of a standard queue's batch processed at once. Default 1: in order, which keeps the batch easy to
+   * reason about; raise it for independent, I/O-bound work. A FIFO queue ignores it: its records always run one
+   * at a time, and the first failure stops the batch, so that a message group keeps its order.
    */
   readonly concurrency?: number;
 }

@@ -1,4 +1,4 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { Condition, Table } from "../data/index.js";
 import type { HttpResult } from "./result.js";
 
 /** An idempotency record as kept in the service's table, beside its own items (`sk = "IDEMPOTENCY"`). */
@@ -8,9 +8,23 @@ export type IdempotencyRecord =
 
 export type ClaimOutcome = { readonly claimId: string } | { readonly existing: IdempotencyRecord | undefined };
 
+/** An idempotency record as stored (`response` is the JSON of the {@link HttpResult}). */
+export interface IdempotencyItem {
+  readonly pk: string;
+  readonly sk: typeof SK;
+  readonly state: "IN_PROGRESS" | "COMPLETED";
+  readonly fingerprint: string;
+  readonly claimId: string;
+  readonly lockExpiresAt?: number;
+  readonly response?: string;
+  readonly expiresAt: number;
+}
+
+// The layout `IDEMPOTENCY_TABLE` (shared/data) describes, and `idempotencyTableProblems` checks tables against.
 const SK = "IDEMPOTENCY";
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === "ConditionalCheckFailedException";
+
+function stillClaimedBy(claimId: string): Condition {
+  return { expression: "#claimId = :claimId", names: { "#claimId": "claimId" }, values: { ":claimId": claimId } };
 }
 
 function parseResponse(raw: unknown): HttpResult {
@@ -40,10 +54,13 @@ function parseResponse(raw: unknown): HttpResult {
  * can win it), then completed with the response or released so that a retry may run.
  */
 export class IdempotencyStore {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
+  /**
+   * @example
+   * ```ts
+   * const store = new IdempotencyStore(tableOf("UsersTable", IDEMPOTENCY_TABLE));
+   * ```
+   */
+  constructor(private readonly table: Table<IdempotencyItem>) {}
 
   /**
    * Claims `pk` unless a live record holds it. A record is dead once its TTL has passed (DynamoDB deletes expired
@@ -61,40 +78,27 @@ export class IdempotencyStore {
     { nowMs, lockMs, ttlSeconds }: { nowMs: number; lockMs: number; ttlSeconds: number },
   ): Promise<ClaimOutcome> {
     const claimId = crypto.randomUUID();
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            pk,
-            sk: SK,
-            state: "IN_PROGRESS",
-            fingerprint,
-            claimId,
-            lockExpiresAt: nowMs + lockMs,
-            expiresAt: Math.floor(nowMs / 1000) + ttlSeconds,
-          },
-          ConditionExpression:
+    const claimed = await this.table.put(
+      {
+        pk,
+        sk: SK,
+        state: "IN_PROGRESS",
+        fingerprint,
+        claimId,
+        lockExpiresAt: nowMs + lockMs,
+        expiresAt: Math.floor(nowMs / 1000) + ttlSeconds,
+      },
+      {
+        condition: {
+          expression:
             "attribute_not_exists(#pk) OR #expiresAt < :nowSeconds OR (#state = :inProgress AND #lockExpiresAt < :nowMs)",
           // Names go through placeholders: `state` is a DynamoDB reserved word.
-          ExpressionAttributeNames: {
-            "#pk": "pk",
-            "#state": "state",
-            "#expiresAt": "expiresAt",
-            "#lockExpiresAt": "lockExpiresAt",
-          },
-          ExpressionAttributeValues: {
-            ":nowSeconds": Math.floor(nowMs / 1000),
-            ":nowMs": nowMs,
-            ":inProgress": "IN_PROGRESS",
-          },
-        }),
-      );
-      return { claimId };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return { existing: await this.read(pk) };
-    }
+          names: { "#pk": "pk", "#state": "state", "#expiresAt": "expiresAt", "#lockExpiresAt": "lockExpiresAt" },
+          values: { ":nowSeconds": Math.floor(nowMs / 1000), ":nowMs": nowMs, ":inProgress": "IN_PROGRESS" },
+        },
+      },
+    );
+    return claimed ? { claimId } : { existing: await this.read(pk) };
   }
 
   /**
@@ -112,21 +116,10 @@ export class IdempotencyStore {
     response: HttpResult,
     expiresAt: number,
   ): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk, sk: SK, state: "COMPLETED", fingerprint, claimId, response: JSON.stringify(response), expiresAt },
-          ConditionExpression: "#claimId = :claimId",
-          ExpressionAttributeNames: { "#claimId": "claimId" },
-          ExpressionAttributeValues: { ":claimId": claimId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return this.table.put(
+      { pk, sk: SK, state: "COMPLETED", fingerprint, claimId, response: JSON.stringify(response), expiresAt },
+      { condition: stillClaimedBy(claimId) },
+    );
   }
 
   /**
@@ -138,19 +131,8 @@ export class IdempotencyStore {
    * ```
    */
   async release(pk: string, claimId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: { pk, sk: SK },
-          ConditionExpression: "#claimId = :claimId",
-          ExpressionAttributeNames: { "#claimId": "claimId" },
-          ExpressionAttributeValues: { ":claimId": claimId },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    // `false` (taken over after the lock lapsed) leaves the other request's claim alone, as it should.
+    await this.table.delete({ pk, sk: SK }, { condition: stillClaimedBy(claimId) });
   }
 
   /**
@@ -162,9 +144,7 @@ export class IdempotencyStore {
    * ```
    */
   async read(pk: string): Promise<IdempotencyRecord | undefined> {
-    const { Item: item } = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk, sk: SK }, ConsistentRead: true }),
-    );
+    const item = await this.table.get({ pk, sk: SK }, { consistent: true });
     if (!item || typeof item.fingerprint !== "string") return undefined;
     if (item.state === "COMPLETED") {
       return { state: "COMPLETED", fingerprint: item.fingerprint, response: parseResponse(item.response) };

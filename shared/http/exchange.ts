@@ -5,7 +5,9 @@ import type { HttpRequest } from "./types.js";
 
 /**
  * What the middlewares learn about one request, handed from one to the next and to the route.
- * It travels on `request.event` (never in module state): one sandbox may serve concurrent invocations locally.
+ * It travels on `request.event` (never in module state): a module outlives the invocation, since Lambda and the
+ * local runtime hand a sandbox its next request (one at a time) with the modules already loaded, so state left
+ * there would leak into that next request; and handlers called in one process (the tests) may overlap.
  */
 export interface HttpExchange {
   /** The event as API Gateway sent it. */
@@ -30,7 +32,10 @@ export interface HttpExchange {
   idempotencyClaim?: { readonly key: string; readonly claimId: string; readonly fingerprint: string } | undefined;
 }
 
-/** The event once the first HTTP middleware has attached the exchange. */
+/**
+ * The event the HTTP middlewares and the route see: `exchange` is absent until the first {@link exchangeFor}
+ * attaches it, so the route checks for it.
+ */
 export type HttpEvent = APIGatewayProxyEvent & { readonly exchange?: HttpExchange };
 
 function lowerCaseHeaders(event: APIGatewayProxyEvent): Record<string, string> {

@@ -1,10 +1,11 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy, { type MiddyfiedHandler } from "@middy/core";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { runWithInvocation } from "../context/index.js";
 import { logger } from "../logging/index.js";
 import { requireAuth } from "./auth.js";
 import { bodyLimit } from "./bodyLimit.js";
+import { type ConditionalGetOptions, conditionalGet } from "./conditionalGet.js";
 import type { HttpEvent } from "./exchange.js";
 import { type IdempotencyOptions, idempotency } from "./idempotency.js";
 import { jsonBody } from "./jsonBody.js";
@@ -12,9 +13,10 @@ import { problemResponse } from "./problemResponse.js";
 import { requestIdentity } from "./requestIdentity.js";
 import { requestValidation } from "./requestValidation.js";
 import { responseHeaders } from "./responseHeaders.js";
+import { responseValidator } from "./responseValidation.js";
 import { toHttpResult } from "./result.js";
 import { traceHandler } from "./traceHandler.js";
-import type { HttpAuth, HttpRequest, PartOf, RawParams, RequestSchema, RouteHandler } from "./types.js";
+import type { HttpAuth, HttpRequest, PartOf, RawParams, RequestSchema, RouteHandler, RouteOutput } from "./types.js";
 
 /** `required`: the handler always gets `auth` (401 otherwise); `optional`: `auth` may be `undefined`. */
 export type AuthMode = "required" | "optional";
@@ -27,7 +29,7 @@ export type RouteRequest<TBody, TQuery, TPath, TAuth extends AuthMode> = HttpReq
   TAuth extends "required" ? HttpAuth : HttpAuth | undefined
 >;
 
-export interface HttpHandlerOptions<TBody, TQuery, TPath, TAuth extends AuthMode> {
+export interface HttpHandlerOptions<TBody, TQuery, TPath, TAuth extends AuthMode, TResponse = undefined> {
   /** Schema of the JSON body; with one, a body is required and must be JSON. */
   readonly body?: TBody;
   /** Schema of the query string parameters (all strings, as API Gateway passes them). */
@@ -35,7 +37,19 @@ export interface HttpHandlerOptions<TBody, TQuery, TPath, TAuth extends AuthMode
   /** Schema of the path parameters. */
   readonly path?: TPath;
   readonly auth?: TAuth;
-  readonly handler: RouteHandler<RouteRequest<TBody, TQuery, TPath, TAuth>>;
+  readonly handler: RouteHandler<RouteRequest<TBody, TQuery, TPath, TAuth>, TResponse>;
+  /**
+   * Schema of the success body (a route's `schemas.response`): the handler must return what it takes in, and with
+   * `validateResponses` each 2xx body is checked against it (a mismatch is a 500 fault, logged with the issues).
+   */
+  readonly response?: TResponse;
+  /**
+   * Checks success bodies against `response`. Default: on when `SUMMIT_VALIDATE_RESPONSES=1` (set by the tests and
+   * `npm run dev`, never in the cloud), read once when the handler is created.
+   */
+  readonly validateResponses?: boolean;
+  /** HTTP caching of a public GET: etag, `cache-control: public, …`, 304 (see `conditionalGet`). */
+  readonly cache?: ConditionalGetOptions;
   /** Status of a plain-object answer (201 for creates). */
   readonly successStatus?: number;
   /** Makes POSTs with an `idempotency-key` header safe to repeat; records go to the service's table. */
@@ -68,8 +82,9 @@ export function httpHandler<
   TQuery extends RequestSchema | undefined = undefined,
   TPath extends RequestSchema | undefined = undefined,
   TAuth extends AuthMode = "optional",
+  TResponse extends RequestSchema | undefined = undefined,
 >(
-  options: HttpHandlerOptions<TBody, TQuery, TPath, TAuth>,
+  options: HttpHandlerOptions<TBody, TQuery, TPath, TAuth, TResponse>,
 ): MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult> {
   const { handler, successStatus, maxBodyBytes } = { ...defaults, ...options };
   if (typeof handler !== "function") throw new TypeError("httpHandler: handler must be a function");
@@ -79,29 +94,37 @@ export function httpHandler<
   if (options.auth !== undefined && options.auth !== "required" && options.auth !== "optional") {
     throw new TypeError('httpHandler: auth must be "required" or "optional"');
   }
+  if (options.cache && options.auth === "required") {
+    throw new TypeError("httpHandler: cache is for public GETs, not for a route that requires auth");
+  }
+  const validateResponses = options.validateResponses ?? process.env.SUMMIT_VALIDATE_RESPONSES === "1";
+  const checkResponse = validateResponses && options.response ? responseValidator(options.response) : undefined;
 
-  const route = async (event: HttpEvent, context: Context): Promise<APIGatewayProxyResult> => {
+  const route = async (event: HttpEvent): Promise<APIGatewayProxyResult> => {
     const exchange = event.exchange;
     if (!exchange) throw new Error("httpHandler: the route ran without its middlewares");
     if (exchange.replay) return exchange.replay;
     const request = exchange.request as RouteRequest<TBody, TQuery, TPath, TAuth> | undefined;
     if (!request) throw new Error("httpHandler: the route ran before request validation");
-    const invocation = {
-      correlationId: exchange.correlationId,
-      ...(typeof context?.awsRequestId === "string" ? { requestId: context.awsRequestId } : {}),
-    };
-    const output = await runWithInvocation(invocation, () => handler(request));
-    return toHttpResult(output, successStatus);
+    const output = await runWithInvocation({ correlationId: exchange.correlationId }, () => handler(request));
+    // A response schema types the body (JSON API bodies are objects or arrays); the shape is read as any output.
+    const result = toHttpResult(output as RouteOutput, successStatus);
+    checkResponse?.(result);
+    return result;
   };
 
   // Order matters: `before` phases run top-down; `after` and `onError` bottom-up, so the problem mapping sees
   // the error before the headers are added, and idempotency sees the response before anything decorates it.
+  // `conditionalGet` sits right inside `responseHeaders`: its `after` sees the final body (the route's, or a
+  // replay) and digests it before the per-request headers (x-request-id, trace id) exist; a thrown error never
+  // reaches it, and `responseHeaders` gives the problem `no-store`.
   const stack = middy<HttpEvent, APIGatewayProxyResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(traceHandler())
     .use(requestIdentity())
     .use(responseHeaders())
     .use(problemResponse());
+  if (options.cache) stack.use(conditionalGet(options.cache));
   if (options.auth === "required") stack.use(requireAuth());
   stack.use(bodyLimit({ maxBytes: maxBodyBytes }));
   if (options.body !== undefined) stack.use(jsonBody());

@@ -2,7 +2,6 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyResult, Context } from "aws-lambda";
-import { resource } from "../config.js";
 import { logger as defaultLogger } from "../logging/index.js";
 import { exchangeFor, type HttpEvent, type HttpExchange } from "./exchange.js";
 import { requestFingerprint } from "./fingerprint.js";
@@ -74,16 +73,14 @@ export function idempotency(options: IdempotencyOptions): MiddlewareObj<HttpEven
   if (typeof now !== "function") throw new TypeError("idempotency: now must be a function");
 
   let store: IdempotencyStore | undefined;
-  // Resolved on first use, not at init: the table is linked through the environment of the invocation.
+  // Loaded on first use, not at init; the table's name is read from the invocation's environment on each call.
   const storeOf = async (): Promise<IdempotencyStore> => {
     if (store) return store;
-    const name = resource(table).name;
-    if (!name) throw new Error(`idempotency: linked resource ${table} has no name`);
-    const [{ IdempotencyStore: Store }, documentClient] = await Promise.all([
+    const [{ IdempotencyStore: Store }, { IDEMPOTENCY_TABLE, tableOf }] = await Promise.all([
       import("./IdempotencyStore.js"),
-      client ?? import("../aws/dynamo.js").then((m) => m.dynamoClient),
+      import("../data/index.js"),
     ]);
-    store = new Store(typeof documentClient === "function" ? documentClient() : documentClient, name);
+    store = new Store(tableOf(table, IDEMPOTENCY_TABLE, client ? { client } : {}));
     return store;
   };
 

@@ -1,6 +1,8 @@
 export { authOf, requireAuth } from "./auth.js";
 export type { BodyLimitOptions } from "./bodyLimit.js";
 export { bodyLimit } from "./bodyLimit.js";
+export type { ConditionalGetOptions } from "./conditionalGet.js";
+export { conditionalGet, ifNoneMatchMatches, strongEtag } from "./conditionalGet.js";
 export type { HttpEvent, HttpExchange } from "./exchange.js";
 export { exchangeFor, openExchange } from "./exchange.js";
 export { canonicalJson, requestFingerprint } from "./fingerprint.js";
@@ -12,6 +14,8 @@ export type { IdempotencyOptions } from "./idempotency.js";
 export { idempotency } from "./idempotency.js";
 export type { JsonBodyOptions } from "./jsonBody.js";
 export { jsonBody } from "./jsonBody.js";
+export type { OwnedByOptions } from "./owner.js";
+export { ownedBy } from "./owner.js";
 export type { FieldError, ProblemAnswer, ProblemDetails, ProblemKind, ProblemOptions } from "./problem.js";
 export {
   answerFor,
@@ -32,8 +36,9 @@ export {
 export { problemResponse } from "./problemResponse.js";
 export { requestIdentity } from "./requestIdentity.js";
 export { isSaneToken, resolveCorrelationId, resolveRequestId, resolveTraceHeader } from "./requestIds.js";
-export { requestValidation } from "./requestValidation.js";
+export { checkedSchema, fieldError, requestValidation } from "./requestValidation.js";
 export { responseHeaders } from "./responseHeaders.js";
+export { ResponseSchemaError, responseValidator } from "./responseValidation.js";
 export type { HttpResult } from "./result.js";
 export { JSON_CONTENT_TYPE, toHttpResult, toProblemResult } from "./result.js";
 export type { RouteHandlerOptions } from "./routeHandler.js";
@@ -44,6 +49,7 @@ export type {
   HttpResponse,
   RawParams,
   RequestSchema,
+  ResponseOutput,
   RouteHandler,
   RouteOutput,
 } from "./types.js";

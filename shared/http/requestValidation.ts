@@ -29,10 +29,27 @@ const INPUTS: Record<Location, (exchange: HttpExchange) => unknown> = {
   path: (exchange) => params(exchange.event.pathParameters),
 };
 
-function fieldError(location: Location, issue: v.BaseIssue<unknown>): FieldError {
+/** One valibot issue as a field error, its path dotted from `location` (`body.email`). */
+export function fieldError(location: string, issue: v.BaseIssue<unknown>): FieldError {
   const dotted = v.getDotPath(issue);
   const message = issue.message.length > MAX_MESSAGE ? `${issue.message.slice(0, MAX_MESSAGE)}…` : issue.message;
   return { path: dotted ? `${location}.${dotted}` : location, message };
+}
+
+/**
+ * The schema, once checked at init to be a synchronous valibot schema (`undefined` passes); `what` names it in the error.
+ *
+ * @example
+ * ```ts
+ * const schema = checkedSchema("requestValidation: body", options.body);
+ * ```
+ */
+export function checkedSchema(what: string, schema: RequestSchema | undefined): RequestSchema | undefined {
+  if (schema !== undefined && (typeof schema !== "object" || schema === null || !("~run" in schema))) {
+    throw new TypeError(`${what} must be a valibot schema`);
+  }
+  if (schema?.async) throw new TypeError(`${what} must be a synchronous schema`);
+  return schema;
 }
 
 /**
@@ -50,14 +67,7 @@ export function requestValidation(
 ): MiddlewareObj<HttpEvent, APIGatewayProxyResult> {
   // Decided once at init: which parts have schemas; parts without one pass through as API Gateway sent them.
   const parts: { location: Location; schema: RequestSchema | undefined }[] = (["body", "query", "path"] as const).map(
-    (location) => {
-      const schema = options[location];
-      if (schema !== undefined && (typeof schema !== "object" || schema === null || !("~run" in schema))) {
-        throw new TypeError(`requestValidation: ${location} must be a valibot schema`);
-      }
-      if (schema?.async) throw new TypeError(`requestValidation: ${location} must be a synchronous schema`);
-      return { location, schema };
-    },
+    (location) => ({ location, schema: checkedSchema(`requestValidation: ${location}`, options[location]) }),
   );
 
   const requestValidationBefore = (request: { event: HttpEvent }): void => {

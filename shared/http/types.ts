@@ -42,8 +42,21 @@ export interface HttpResponse<TBody = unknown> {
 // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing answers 204
 export type RouteOutput = object | undefined | void;
 
-/** The function a route supplies: typed request in, response (or plain JSON object) out. */
-export type RouteHandler<TRequest> = (request: TRequest) => Promise<RouteOutput> | RouteOutput;
+/**
+ * What a handler may return for a route whose success body has the schema `TResponse`: that body (as the schema
+ * takes it in), or a shaped response carrying it. Without a schema, any {@link RouteOutput}.
+ */
+export type ResponseOutput<TResponse> = TResponse extends RequestSchema
+  ? v.InferInput<TResponse> | (HttpResponse<v.InferInput<TResponse>> & { readonly body: v.InferInput<TResponse> })
+  : RouteOutput;
+
+/**
+ * The function a route supplies: typed request in, response (or plain JSON object) out; with a response schema
+ * `TResponse`, out only what that schema takes ({@link ResponseOutput}).
+ */
+export type RouteHandler<TRequest, TResponse = undefined> = (
+  request: TRequest,
+) => Promise<ResponseOutput<TResponse>> | ResponseOutput<TResponse>;
 
 /** A schema built once at module init; only synchronous valibot schemas (no per-request async work). */
 export type RequestSchema = v.GenericSchema;

@@ -14,4 +14,5 @@ export { eventBridgeEntrySize } from "./eventBridgeEntrySize.js";
 export { limits } from "./limits.js";
 export { messageAttributes, messageSize } from "./messageAttributes.js";
 export type { PublishOptions, RetryOptions } from "./options.js";
-export { publish, publishBatch } from "./publish.js";
+export { outgoingEvents } from "./outgoingEvents.js";
+export { publish, publishBatch, publishEnvelope } from "./publish.js";

@@ -1,14 +1,16 @@
 import type { EventContract, PayloadInput } from "../events/defineEvent.js";
+import type { Envelope } from "../events/envelope.js";
 import type { Transport } from "../routing/index.js";
-import { inSubsegment } from "../tracing/index.js";
+import { currentTraceHeader, inSubsegment, parseTraceHeader } from "../tracing/index.js";
 import type { PublishOptions } from "./options.js";
 import type { OutgoingEvent } from "./outgoing.js";
 import { outgoingEvents } from "./outgoingEvents.js";
 
 type Sender = (contract: EventContract, events: readonly OutgoingEvent[], options: PublishOptions) => Promise<void>;
 
-/** The contract's transport picks the sender; the routing guide picked the transport. */
 /**
+ * The contract's transport picks the sender; the routing guide picked the transport.
+ *
  * Each transport's sender, with its SDK client, is loaded on the first publish over it: a handler that publishes
  * only to the bus never loads the Kinesis client (with code splitting, never even bundles it in its entry chunk).
  */
@@ -67,5 +69,38 @@ export async function publishBatch<C extends EventContract>(
     const events = outgoingEvents(contract, payloads, options);
     await send(contract, events, options);
     return events.map((event) => event.envelope.id);
+  });
+}
+
+/**
+ * Sends an event whose envelope was finished earlier (the outbox wrote it in the transaction that caused it): the
+ * id, time, correlation id and payload leave exactly as written, so a redelivery is the same event again and
+ * consumers drop it by id. The trace goes on from the request that wrote it: when this invocation runs in that
+ * request's trace, the consumer hangs under this publish; otherwise (a batch from several requests, or the cloud,
+ * where a stream starts a trace of its own) the envelope keeps the request's header and the consumer continues
+ * the request's trace directly.
+ *
+ * @throws {PublishError} the transport refused the event after the retries.
+ *
+ * @example
+ * ```ts
+ * await publishEnvelope(UserRegistered, envelope); // from the outbox publisher
+ * ```
+ */
+export async function publishEnvelope(
+  contract: EventContract,
+  envelope: Envelope,
+  options: PublishOptions = {},
+): Promise<void> {
+  if (envelope.type !== contract.type) throw new Error(`${envelope.type} is not a ${contract.type}`);
+  const send = await senders[contract.transport]();
+  await inSubsegment(`publish ${contract.type}`, async () => {
+    const here = currentTraceHeader();
+    const sameTrace = parseTraceHeader(here)?.root === parseTraceHeader(envelope.traceHeader)?.root;
+    const traceHeader = here && sameTrace ? here : envelope.traceHeader;
+    const outgoing: Envelope = { ...envelope, ...(traceHeader ? { traceHeader } : {}) };
+    const data = outgoing.data;
+    const payload = typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {};
+    await send(contract, [{ envelope: outgoing, body: JSON.stringify(outgoing), payload }], options);
   });
 }

@@ -1,3 +1,6 @@
+// The module itself, not the data layer's face: the topology stays free of SDK clients.
+import { idempotencyTableProblems } from "../data/idempotencyTableProblems.js";
+import { resourceNameFor } from "../events/resources.js";
 import type { Topology } from "./topology.js";
 
 /** One thing wrong with the topology, in words a reviewer can act on. */
@@ -37,7 +40,7 @@ export function checkTopology(topology: Topology): TopologyProblem[] {
   const queueNames = new Set(topology.queues.map((q) => q.name));
 
   for (const sub of topology.subscriptions) {
-    if (!producers.has(sub.event) && !isBucketFed(topology, sub.event))
+    if (!producers.has(sub.event) && !raisedByResource(topology, sub.event))
       problems.push(`${sub.function} consumes ${sub.event}, which no service publishes`);
     if (!queueNames.has(sub.failureDestination))
       problems.push(`${sub.function} consumes ${sub.event} with no failure destination`);
@@ -96,9 +99,67 @@ export function checkTopology(topology: Topology): TopologyProblem[] {
       if (owner && owner !== fn.service) problems.push(`${fn.name} (${fn.service}) reaches ${owner}'s table ${link}`);
     }
   }
+  problems.push(...resourceProblems(topology, tableOwners));
+  for (const route of topology.routes) {
+    const name = route.definition.idempotency?.table;
+    if (!name) continue;
+    const table = topology.tables.find((t) => t.name === name && t.service === route.service);
+    if (!table) problems.push(`${route.method} ${route.fullPath} keeps idempotency records in ${name}, not its table`);
+    else problems.push(...idempotencyTableProblems(name, table));
+  }
+  problems.push(...outboxProblems(topology));
   return problems;
 }
 
-function isBucketFed(topology: Topology, type: string): boolean {
-  return topology.services.some((s) => s.bucket?.notifies === type);
+/** Every published event leaves through its service's outbox, and nothing else of the service reaches a transport. */
+function outboxProblems(topology: Topology): TopologyProblem[] {
+  const problems: TopologyProblem[] = [];
+  for (const service of topology.services) {
+    if (service.publishes.length === 0) continue;
+    const outbox = topology.outboxes.find((o) => o.service === service.name);
+    if (!outbox) {
+      problems.push(
+        `${service.name} publishes ${service.publishes.join(", ")} but has no outbox table (mark one table \`outbox\`)`,
+      );
+      continue;
+    }
+    const table = topology.tables.find((t) => t.name === outbox.table);
+    if (!table?.sortKey) problems.push(`${service.name}'s outbox table ${outbox.table} has no sort key`);
+    if (!table?.ttl) problems.push(`${service.name}'s outbox table ${outbox.table} has no TTL attribute`);
+    const transports = new Set(
+      service.publishes.flatMap((type) => {
+        const contract = topology.events[type];
+        return contract ? [resourceNameFor(contract)] : [];
+      }),
+    );
+    for (const fn of topology.functions) {
+      if (fn.service !== service.name || fn.name === outbox.function) continue;
+      const around = fn.links.filter((link) => transports.has(link));
+      if (around.length > 0)
+        problems.push(`${fn.name} links ${around.join(", ")}: ${service.name} publishes only through its outbox`);
+    }
+  }
+  return problems;
+}
+
+/** Declared resources, whatever their kind: one name each (a link name), reached by their own service only. */
+function resourceProblems(topology: Topology, tableOwners: ReadonlyMap<string, string>): TopologyProblem[] {
+  const problems: TopologyProblem[] = [];
+  const owners = new Map<string, string>();
+  for (const resource of topology.resources) {
+    const owner = owners.get(resource.name) ?? tableOwners.get(resource.name);
+    if (owner) problems.push(`${resource.kind} ${resource.name} of ${resource.service} has the name of ${owner}'s`);
+    owners.set(resource.name, resource.service);
+  }
+  for (const fn of topology.functions)
+    for (const link of fn.links) {
+      const owner = owners.get(link);
+      if (owner && owner !== fn.service) problems.push(`${fn.name} (${fn.service}) reaches ${owner}'s ${link}`);
+    }
+  return problems;
+}
+
+/** A resource that raises the event itself (a bucket's notifications) is its producer. */
+function raisedByResource(topology: Topology, type: string): boolean {
+  return topology.resources.some((r) => r.raises.includes(type));
 }

@@ -1,5 +1,6 @@
 import type * as v from "valibot";
 import type { EventContract } from "../events/defineEvent.js";
+import type { ResourceDefinition } from "./resources/index.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -30,10 +31,16 @@ export interface RouteDefinition {
    * TTL attribute `expiresAt`). `routeHandler` applies it; the OpenAPI document shows the header.
    */
   readonly idempotency?: { readonly table: string };
+  /**
+   * HTTP caching, for public GETs only: a 200 gets a strong `etag` and `cache-control: public, max-age=<maxAgeSeconds>,
+   * s-maxage=<sMaxAgeSeconds>` (the CDN honours `s-maxage`, browsers `max-age`), a matching `if-none-match` a 304.
+   * Authorized requests are never cached by the CDN (`private`). `routeHandler` applies it; the OpenAPI document shows it.
+   */
+  readonly cache?: { readonly maxAgeSeconds: number; readonly sMaxAgeSeconds: number };
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
   /**
-   * The service's resources this route's function reaches (tables, user pool, bucket, the transports of the events
+   * The service's resources this route's function reaches (tables, declared resources, the transports of the events
    * it publishes); the function is linked to these only. Default: all of them.
    */
   readonly links?: readonly string[];
@@ -45,7 +52,20 @@ export interface TableDefinition {
   readonly indexes?: Readonly<Record<string, { readonly partitionKey: string; readonly sortKey?: string }>>;
   /** Attribute holding the expiry (epoch seconds) for DynamoDB TTL. */
   readonly ttl?: string;
+  /**
+   * What the table's DynamoDB stream keeps of each change (every table streams its changes). Default `NEW_IMAGE`,
+   * all the outbox publisher reads; `NEW_AND_OLD_IMAGES` for a service that also reacts to what changed.
+   */
+  readonly stream?: StreamView;
+  /**
+   * The table whose stream publishes the service's events (the transactional outbox). Needed only when the service
+   * owns several tables; a service with one table keeps its outbox there.
+   */
+  readonly outbox?: boolean;
 }
+
+/** A DynamoDB stream's `StreamViewType` (KEYS_ONLY and OLD_IMAGE cannot carry an outbox item). */
+export type StreamView = "NEW_IMAGE" | "NEW_AND_OLD_IMAGES";
 
 export interface ConsumerDefinition {
   /** Unique within the service; the function is `<service>-<name>`. */
@@ -68,23 +88,26 @@ export interface ConsumerDefinition {
   readonly links?: readonly string[];
 }
 
-/** Resources only one service has. */
-export interface ServiceExtras {
-  /** The Cognito user pool and its app client (users). */
-  readonly userPool?: boolean;
-  /** The media bucket, behind the CDN, whose object-created notifications feed this event (media). */
-  readonly bucket?: { readonly notifies: EventContract };
-}
-
-export interface ServiceDefinition extends ServiceExtras {
+export interface ServiceDefinition {
   readonly name: string;
   /** The base path mapped on the stage's domain: `/users`. */
   readonly basePath: `/${string}`;
   /** Tables the service owns, by resource name (`UsersTable`). Only this service's functions reach them. */
   readonly tables: Readonly<Record<string, TableDefinition>>;
+  /**
+   * The service's other resources, by link name, each built by its kind (`shared/topology/resources`):
+   * `{ UsersUserPool: userPool() }`, `{ MediaBucket: bucket({ notifies: UploadReceived }) }`. Only this service's
+   * functions reach them.
+   */
+  readonly resources?: Readonly<Record<string, ResourceDefinition>>;
   readonly routes: readonly RouteDefinition[];
   readonly publishes: readonly EventContract[];
   readonly consumers: readonly ConsumerDefinition[];
+  /**
+   * The handler of the service's outbox publisher. Default: the shared one (`shared/outbox/publisher.handler`), which
+   * knows every event of the catalog; a service whose events are not in the catalog (test fixtures) names its own.
+   */
+  readonly outboxPublisher?: HandlerRef;
 }
 
 /**
@@ -103,6 +126,7 @@ export function defineRoute<const R extends RouteDefinition>(route: R): R {
  * export default defineService({
  *   name: "users", basePath: "/users",
  *   tables: { UsersTable: { partitionKey: "pk", sortKey: "sk" } },
+ *   resources: { UsersUserPool: userPool() },
  *   routes: [{ method: "GET", path: "/{userId}", auth: false, handler: "services/users/routes/getUser.handler", summary: "A public profile" }],
  *   publishes: [UserRegistered], consumers: [],
  * });

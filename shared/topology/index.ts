@@ -6,14 +6,29 @@ export type {
   HttpMethod,
   RouteDefinition,
   ServiceDefinition,
+  StreamView,
   TableDefinition,
 } from "./defineService.js";
 export { defineRoute, defineService } from "./defineService.js";
+export { routeFunctionNames } from "./functionNames.js";
 export { handlerExport, handlerFile, pascal } from "./names.js";
+export { OUTBOX_KEY_PREFIX, OUTBOX_PUBLISHER_HANDLER } from "./outbox.js";
+export type {
+  BucketOptions,
+  ResourceDeclaration,
+  ResourceDefinition,
+  ResourceKind,
+  ResourceNode,
+  ResourceNodes,
+  ResourceOptions,
+} from "./resources/index.js";
+export { bucket, resourcesOfKind, userPool } from "./resources/index.js";
+export { SHARD_LIMITS, shardsFor } from "./streamShards.js";
 export type {
   Delivery,
   EventPattern,
   FunctionNode,
+  OutboxNode,
   QueueNode,
   RouteNode,
   ServiceNode,
@@ -25,11 +40,11 @@ export type {
   Trigger,
 } from "./topology.js";
 export {
-  bucketName,
   buildTopology,
   eventSource,
   filterPolicy,
+  outboxFilter,
+  outboxTable,
   rulePattern,
   streamFilter,
-  userPoolName,
 } from "./topology.js";

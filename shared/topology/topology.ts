@@ -7,9 +7,14 @@ import type {
   HttpMethod,
   RouteDefinition,
   ServiceDefinition,
+  StreamView,
   TableDefinition,
 } from "./defineService.js";
-import { handlerFile, pascal } from "./names.js";
+import { routeFunctionNames } from "./functionNames.js";
+import { pascal } from "./names.js";
+import { OUTBOX_KEY_PREFIX, OUTBOX_PUBLISHER_HANDLER } from "./outbox.js";
+import { type ResourceNode, resourceNode } from "./resources/index.js";
+import { shardsFor } from "./streamShards.js";
 
 /** An EventBridge event pattern (only the subset the topology writes; the matcher knows the rest). */
 export type EventPattern = Record<string, unknown>;
@@ -19,7 +24,8 @@ export interface FunctionNode {
   readonly name: string;
   readonly service: string;
   readonly handler: HandlerRef;
-  readonly kind: "route" | "consumer";
+  /** `publisher`: the service's outbox publisher, fed by its table's stream. */
+  readonly kind: "route" | "consumer" | "publisher";
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   /** Reserved concurrency (consumers); routes scale freely. */
@@ -43,9 +49,11 @@ export interface RouteNode {
   readonly definition: RouteDefinition;
 }
 
-export interface TableNode extends TableDefinition {
+export interface TableNode extends Omit<TableDefinition, "stream"> {
   readonly name: string;
   readonly service: string;
+  /** Every table streams its changes: the outbox is read from the stream, and so can any later projection. */
+  readonly stream: StreamView;
 }
 
 export interface QueueNode {
@@ -55,7 +63,11 @@ export interface QueueNode {
   /** Where a message goes after `maxReceiveCount` receives. */
   readonly dlq?: string;
   readonly maxReceiveCount?: number;
-  /** Six times the consumer's timeout, as AWS advises for Lambda event sources. */
+  /**
+   * An event or buffer queue: six times its consumer's timeout ({@link VISIBILITY_FACTOR}). A DLQ: 30 s, the SQS
+   * default, since no function polls it: its messages are only looked at and redriven, so there is no function
+   * timeout to outlast.
+   */
   readonly visibilityTimeoutSeconds: number;
 }
 
@@ -70,6 +82,7 @@ export interface StreamNode {
   readonly event: string;
   readonly service: string;
   readonly partitionKey: string;
+  /** From the contract's throughput estimate and the stream's consumers (`shardsFor`). */
   readonly shards: number;
 }
 
@@ -99,6 +112,21 @@ export type Trigger =
       readonly onFailure: string;
       readonly filterPattern: Record<string, unknown>;
     }
+  | {
+      readonly kind: "dynamodb";
+      /** The table whose stream feeds the function. */
+      readonly table: string;
+      readonly batchSize: number;
+      readonly batchWindowSeconds: number;
+      /** MaximumRetryAttempts; `-1` retries until the record is older than `maxRecordAgeSeconds`. */
+      readonly retries: number;
+      /** MaximumRecordAgeInSeconds: older records go to the on-failure destination (as their batch's location). */
+      readonly maxRecordAgeSeconds: number;
+      readonly bisectOnError: true;
+      readonly onFailure: string;
+      /** The event filter (FilterCriteria pattern) on the stream record. */
+      readonly filterPattern: Record<string, unknown>;
+    }
   | { readonly kind: "async"; readonly retries: number; readonly onFailure: string };
 
 export interface SubscriptionNode {
@@ -116,14 +144,27 @@ export interface SubscriptionNode {
   readonly failureDestination: string;
 }
 
+/**
+ * A service's transactional outbox: its table's stream feeds the publisher function, which sends every outbox item
+ * inserted in that table through `publish` on the event's transport.
+ */
+export interface OutboxNode {
+  readonly service: string;
+  readonly table: string;
+  readonly function: string;
+  readonly trigger: Extract<Trigger, { kind: "dynamodb" }>;
+  /** The publisher's DLQ: poison outbox items (with their reason) and batches the mapping gave up on. */
+  readonly failureDestination: string;
+}
+
 export interface ServiceNode {
   readonly name: string;
   readonly basePath: string;
   readonly tables: readonly string[];
   readonly functions: readonly string[];
   readonly publishes: readonly string[];
-  readonly userPool?: string;
-  readonly bucket?: { readonly name: string; readonly notifies: string };
+  /** The names of its declared resources (`topology.resources`). */
+  readonly resources: readonly string[];
 }
 
 /** The whole system's shape as plain data: what the stacks build, the local runtime runs and the checks read. */
@@ -132,17 +173,37 @@ export interface Topology {
   readonly functions: readonly FunctionNode[];
   readonly routes: readonly RouteNode[];
   readonly tables: readonly TableNode[];
+  /** Every service's declared resources beyond tables (user pools, buckets, …), each built by its kind. */
+  readonly resources: readonly ResourceNode[];
   readonly bus?: string;
   readonly topics: readonly TopicNode[];
   readonly queues: readonly QueueNode[];
   readonly streams: readonly StreamNode[];
   readonly subscriptions: readonly SubscriptionNode[];
+  /** One per service that publishes events. */
+  readonly outboxes: readonly OutboxNode[];
   readonly events: Readonly<Record<string, EventContract>>;
 }
 
 const ROUTE_DEFAULTS = { memoryMb: 512, timeoutSeconds: 10 };
 const CONSUMER_DEFAULTS = { memoryMb: 512, timeoutSeconds: 30, retries: 2 };
-/** AWS: set a source queue's visibility timeout to at least six times the function timeout. */
+/**
+ * The outbox publisher's mapping. A failed send is retried with no attempt limit (`-1`), so a transport outage only
+ * delays the shard's events, in order; DynamoDB keeps stream records 24 h, so a batch still failing after 23 h goes to
+ * the DLQ as its location, an hour before the stream trims it, and can be read back from there.
+ */
+const PUBLISHER_DEFAULTS = {
+  memoryMb: 256,
+  timeoutSeconds: 30,
+  batchSize: 100,
+  retries: -1,
+  maxRecordAgeSeconds: 23 * 3600,
+};
+/**
+ * A queue a function polls (event, buffer) hides a received batch for six times the function's timeout, the least
+ * AWS advises: the margin covers Lambda retrying a throttled batch, so a batch still being worked on does not
+ * reappear and get processed twice. DLQs are not polled and keep 30 s.
+ */
 const VISIBILITY_FACTOR = 6;
 
 /** The EventBridge `source` of a domain's events. */
@@ -163,17 +224,29 @@ export function streamFilter(contract: EventContract): Record<string, unknown> {
   return { data: { type: [contract.type] } };
 }
 
-/** The resource name of the service's Cognito user pool and of its media bucket. */
-export const userPoolName = (service: string): string => `${pascal(service)}UserPool`;
-export const bucketName = (service: string): string => `${pascal(service)}Bucket`;
+/**
+ * The stream filter that selects the outbox items a transaction inserted, and nothing else: not the service's own
+ * entities, and not the removal of an outbox item when its TTL ends (a `REMOVE` record), so expiry never publishes.
+ */
+export function outboxFilter(table: Pick<TableDefinition, "partitionKey">): Record<string, unknown> {
+  return {
+    eventName: ["INSERT"],
+    dynamodb: { Keys: { [table.partitionKey]: { S: [{ prefix: OUTBOX_KEY_PREFIX }] } } },
+  };
+}
 
-function routeFunctionName(service: string, route: RouteDefinition): string {
-  const file = handlerFile(route.handler);
-  return pascal(service) + pascal(file.slice(file.lastIndexOf("/") + 1));
+/** The table that holds a service's outbox: the one marked `outbox`, else its only table. */
+export function outboxTable(service: ServiceDefinition): string | undefined {
+  const names = Object.keys(service.tables);
+  const marked = names.filter((name) => service.tables[name]?.outbox);
+  if (marked.length > 0) return marked.length === 1 ? marked[0] : undefined;
+  return names.length === 1 ? names[0] : undefined;
 }
 
 const consumerFunctionName = (service: string, consumer: ConsumerDefinition): string =>
   pascal(service) + pascal(consumer.name);
+
+const publisherFunctionName = (service: string): string => `${pascal(service)}OutboxPublisher`;
 
 /**
  * Joins the services with the event catalog into the topology. Every transport, queue, DLQ, rule pattern and
@@ -191,9 +264,18 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
     for (const contract of service.publishes) events[contract.type] = contract;
     for (const consumer of service.consumers)
       for (const contract of consumer.events) events[contract.type] ??= contract;
+    for (const resource of Object.values(service.resources ?? {}))
+      for (const contract of resource.raises) events[contract.type] ??= contract;
   }
-  const published = new Set(services.flatMap((s) => s.publishes.map((c) => c.type)));
-  const producerOf = (type: string) => services.find((s) => s.publishes.some((c) => c.type === type))?.name ?? "";
+  /** What a service sends, and what its resources raise themselves (a bucket's notifications). */
+  const sends = (service: ServiceDefinition): EventContract[] => [
+    ...service.publishes,
+    ...Object.values(service.resources ?? {}).flatMap((r) => r.raises),
+  ];
+  const published = new Set(services.flatMap((s) => sends(s).map((c) => c.type)));
+  const producerOf = (type: string) => services.find((s) => sends(s).some((c) => c.type === type))?.name ?? "";
+  const consumersOf = (type: string) =>
+    services.flatMap((s) => s.consumers).filter((c) => c.events.some((e) => e.type === type)).length;
 
   const needsBus = Object.values(events).some((c) => c.transport === "eventbridge");
   const topics: TopicNode[] = [];
@@ -205,28 +287,38 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
     const service = producerOf(contract.type);
     if (contract.transport === "sns") topics.push({ name, event: contract.type, service });
     if (contract.transport === "kinesis")
-      streams.push({ name, event: contract.type, service, partitionKey: contract.partitionKey ?? "", shards: 1 });
+      streams.push({
+        name,
+        event: contract.type,
+        service,
+        partitionKey: contract.partitionKey ?? "",
+        shards: shardsFor(contract.throughput, consumersOf(contract.type)),
+      });
   }
 
   const functions: FunctionNode[] = [];
   const routes: RouteNode[] = [];
   const tables: TableNode[] = [];
+  const resources: ResourceNode[] = [];
   const subscriptions: SubscriptionNode[] = [];
+  const outboxes: OutboxNode[] = [];
   const serviceNodes: ServiceNode[] = [];
 
   for (const service of services) {
     const ownTables = Object.keys(service.tables);
-    for (const [name, table] of Object.entries(service.tables)) tables.push({ ...table, name, service: service.name });
-    const userPool = service.userPool ? userPoolName(service.name) : undefined;
-    const bucket = service.bucket
-      ? { name: bucketName(service.name), notifies: service.bucket.notifies.type }
-      : undefined;
+    for (const [name, table] of Object.entries(service.tables))
+      tables.push({ ...table, name, service: service.name, stream: table.stream ?? "NEW_IMAGE" });
+    const outbox = service.publishes.length > 0 ? outboxTable(service) : undefined;
+    const ownResources = Object.entries(service.resources ?? {}).map(([name, r]) =>
+      resourceNode(service.name, name, r),
+    );
+    resources.push(...ownResources);
     const publishTargets = service.publishes.map((c) => resourceNameFor(c));
+    // With an outbox, only its publisher reaches the transports: every event leaves through the table's stream.
     const baseLinks = [
       ...ownTables,
-      ...(userPool ? [userPool] : []),
-      ...(bucket ? [bucket.name] : []),
-      ...publishTargets,
+      ...ownResources.filter((r) => r.linkable).map((r) => r.name),
+      ...(outbox ? [] : publishTargets),
     ];
     const functionNames: string[] = [];
     /** The service resources a function links: those it names (least privilege), else all of them. */
@@ -240,9 +332,21 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
       return unique(named);
     };
 
+    // One function per handler reference; its name must not be a consumer's or the publisher's either.
+    const reserved = [
+      ...service.consumers.map((c) => consumerFunctionName(service.name, c)),
+      ...(outbox ? [publisherFunctionName(service.name)] : []),
+    ];
+    const routeNames = routeFunctionNames(
+      service.name,
+      service.routes.map((r) => r.handler),
+      reserved,
+    );
+    const routeHandlers = new Set<string>();
     for (const route of service.routes) {
-      const name = routeFunctionName(service.name, route);
-      if (!functionNames.includes(name)) {
+      const name = routeNames.get(route.handler)!;
+      if (!routeHandlers.has(route.handler)) {
+        routeHandlers.add(route.handler);
         functionNames.push(name);
         functions.push({
           name,
@@ -303,14 +407,47 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
       });
     }
 
+    if (outbox) {
+      const name = publisherFunctionName(service.name);
+      const dlq = `${name}Dlq`;
+      functionNames.push(name);
+      queues.push({ name: dlq, service: service.name, role: "dlq", visibilityTimeoutSeconds: 30 });
+      functions.push({
+        name,
+        service: service.name,
+        handler: service.outboxPublisher ?? OUTBOX_PUBLISHER_HANDLER,
+        kind: "publisher",
+        memoryMb: PUBLISHER_DEFAULTS.memoryMb,
+        timeoutSeconds: PUBLISHER_DEFAULTS.timeoutSeconds,
+        links: unique([outbox, ...publishTargets, dlq]),
+        aliases: { FailureQueue: dlq },
+      });
+      outboxes.push({
+        service: service.name,
+        table: outbox,
+        function: name,
+        trigger: {
+          kind: "dynamodb",
+          table: outbox,
+          batchSize: PUBLISHER_DEFAULTS.batchSize,
+          batchWindowSeconds: 0,
+          retries: PUBLISHER_DEFAULTS.retries,
+          maxRecordAgeSeconds: PUBLISHER_DEFAULTS.maxRecordAgeSeconds,
+          bisectOnError: true,
+          onFailure: dlq,
+          filterPattern: outboxFilter(service.tables[outbox]!),
+        },
+        failureDestination: dlq,
+      });
+    }
+
     serviceNodes.push({
       name: service.name,
       basePath: service.basePath,
       tables: ownTables,
       functions: functionNames,
       publishes: service.publishes.map((c) => c.type),
-      ...(userPool ? { userPool } : {}),
-      ...(bucket ? { bucket } : {}),
+      resources: ownResources.map((r) => r.name),
     });
   }
 
@@ -319,11 +456,13 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
     functions,
     routes,
     tables,
+    resources,
     ...(needsBus ? { bus: "Bus" } : {}),
     topics,
     queues,
     streams,
     subscriptions,
+    outboxes,
     events,
   };
 }

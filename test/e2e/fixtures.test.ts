@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { type Emulators, startEmulators } from "../../local/emulators/index.js";
 import { FALLBACK_USER_POOL, type Runtime, startRuntime } from "../../local/runtime/index.js";
 import { buildTopology } from "../../shared/topology/index.js";
-import { parseTraceHeader } from "../../shared/tracing/traceHeader.js";
+import { newTraceId, parseTraceHeader } from "../../shared/tracing/traceHeader.js";
 import { fixtureServices } from "../fixtures/services/index.js";
 
 let emulators: Emulators;
@@ -136,4 +136,72 @@ test("an order placed through the gateway reaches the ledger over all four trans
     .map((s) => [s.name, (s.aws as { init_ms?: number } | undefined)?.init_ms] as const)
     .filter(([, ms]) => ms !== undefined);
   console.log(`runtime start-up ${runtime.startedInMs} ms; cold starts (ms):`, Object.fromEntries(coldStarts));
+});
+
+interface TraceSegment {
+  id: string;
+  name: string;
+  subsegments?: TraceSegment[];
+}
+
+/** Every (sub)segment name of the trace `root` the collector holds. */
+function segmentNames(root: string): string[] {
+  const names: string[] = [];
+  const walk = (segment: TraceSegment) => {
+    names.push(segment.name);
+    for (const child of segment.subsegments ?? []) walk(child);
+  };
+  for (const segment of emulators.xray.segments() as unknown as (TraceSegment & { trace_id?: string })[])
+    if (segment.trace_id === root) walk(segment);
+  return names;
+}
+
+test("a function killed right after its commit, before any publish: every event still arrives, once, in its trace", async () => {
+  const orderId = `crash-${Date.now()}`;
+  const traceId = newTraceId();
+  const res = await fetch(`${runtime.url}/shop/orders/crashing`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-amzn-trace-id": `Root=${traceId};Sampled=1` },
+    body: JSON.stringify({ orderId, totalCents: 900 }),
+  });
+  // The sandbox died after the transaction committed: the caller sees the integration fail.
+  expect(res.status).toBe(502);
+  expect(logs.some((line) => /ShopPlaceOrderThenCrash|sandbox exited/.test(line))).toBe(true);
+
+  const consumers = [
+    "LedgerOrderPlaced",
+    "LedgerOrderPlacedBuffered",
+    "LedgerReceiptIssued",
+    "LedgerLabelRequested",
+    "LedgerItemScanned",
+  ];
+  let entries: (Entry & { eventId: string; traceHeader?: string })[] = [];
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const found = await fetch(`${runtime.url}/ledger/entries/${orderId}`);
+    entries = ((await found.json()) as { items: typeof entries }).items;
+    if (consumers.every((c) => entries.some((e) => e.consumer === c))) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  expect(entries.map((e) => e.consumer).sort(), logs.slice(-30).join("\n")).toEqual([...consumers].sort());
+  // Each event was published once: one event id per event type, and one publish of each in the trace.
+  const idsByType = new Map<string, Set<string>>();
+  for (const entry of entries) idsByType.set(entry.type, (idsByType.get(entry.type) ?? new Set()).add(entry.eventId));
+  expect([...idsByType.values()].map((ids) => ids.size)).toEqual([1, 1, 1, 1]);
+  // The trace header the request had when it committed travelled with every event, to every consumer.
+  for (const entry of entries) {
+    expect(parseTraceHeader(entry.traceHeader)?.root, entry.consumer).toBe(traceId);
+    expect(parseTraceHeader(entry.receivedTraceHeader)?.root, entry.consumer).toBe(traceId);
+  }
+  let publishes: string[] = [];
+  const traceDeadline = Date.now() + 10_000;
+  while (Date.now() < traceDeadline) {
+    publishes = segmentNames(traceId).filter((name) => name.startsWith("publish "));
+    if (publishes.length >= 4) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1_000)); // a second publish, were there one, would be in by now
+  expect(segmentNames(traceId).filter((name) => name.startsWith("publish ")).sort()).toEqual(
+    ["shop.ItemScanned", "shop.LabelRequested", "shop.OrderPlaced", "shop.ReceiptIssued"].map((t) => `publish ${t}`),
+  );
 });

@@ -3,7 +3,16 @@
  * finds (empty: fine), so a negative test can hand it broken input and watch it complain.
  */
 import { isDeepStrictEqual } from "node:util";
-import { filterPolicy, pascal, rulePattern, streamFilter, type Topology } from "../../shared/topology/index.js";
+import { resourceNameFor } from "../../shared/events/resources.js";
+import {
+  filterPolicy,
+  pascal,
+  type ResourceKind,
+  resourcesOfKind,
+  rulePattern,
+  streamFilter,
+  type Topology,
+} from "../../shared/topology/index.js";
 import type { SynthResource, SynthResult } from "./synthTypes.js";
 
 export type Problems = string[];
@@ -173,13 +182,81 @@ export function checkFailureHandling(resources: readonly SynthResource[], topolo
   return problems;
 }
 
+/**
+ * Every table streams its changes with the view the topology says, and every outbox's publisher reads its table's
+ * stream through a mapping that passes outbox inserts only, from the oldest record, bisecting a failing batch,
+ * reporting failures per record, retrying as the topology says and sending what it gives up to the publisher's DLQ.
+ * Only the publisher of a service reaches the transports of its events: no other function of it may publish.
+ */
+export function checkOutboxes(resources: readonly SynthResource[], topology: Topology): Problems {
+  const problems: Problems = [];
+  for (const table of topology.tables) {
+    const found = named(resources, "aws:dynamodb/table:Table", `${table.name}Table`);
+    if (!found) problems.push(`table ${table.name}: not created`);
+    else if (found.inputs.streamEnabled !== true) problems.push(`table ${table.name}: no stream`);
+    else if (found.inputs.streamViewType !== table.stream)
+      problems.push(`table ${table.name}: stream keeps ${String(found.inputs.streamViewType)}, not ${table.stream}`);
+  }
+  for (const outbox of topology.outboxes) {
+    const { trigger } = outbox;
+    // A table's stream ARN is `<table ARN>/stream/<label>`.
+    const tableArn = named(resources, "aws:dynamodb/table:Table", `${trigger.table}Table`)?.arn;
+    const mapping = ofType(resources, ESM).find(
+      (m) =>
+        physical(m.inputs.functionName, outbox.function, "Function") &&
+        String(m.inputs.eventSourceArn).startsWith(`${tableArn}/stream/`),
+    );
+    if (!tableArn || !mapping) {
+      problems.push(`${outbox.function}: not subscribed to ${trigger.table}'s stream`);
+      continue;
+    }
+    const i = mapping.inputs;
+    const filters = arr(obj(i.filterCriteria).filters).map((f) => json(obj(f).pattern));
+    if (!isDeepStrictEqual(filters, [trigger.filterPattern]))
+      problems.push(`${outbox.function}: its stream filter is not the outbox filter (${JSON.stringify(filters)})`);
+    if (i.startingPosition !== "TRIM_HORIZON") problems.push(`${outbox.function}: does not start at TRIM_HORIZON`);
+    if (i.bisectBatchOnFunctionError !== true) problems.push(`${outbox.function}: a failing batch is not bisected`);
+    if (!isDeepStrictEqual(i.functionResponseTypes, ["ReportBatchItemFailures"]))
+      problems.push(`${outbox.function}: no partial batch responses`);
+    if (i.maximumRetryAttempts !== trigger.retries)
+      problems.push(`${outbox.function}: retries are ${String(i.maximumRetryAttempts)}, not ${trigger.retries}`);
+    if (i.maximumRecordAgeInSeconds !== trigger.maxRecordAgeSeconds)
+      problems.push(`${outbox.function}: record age is not ${trigger.maxRecordAgeSeconds} s`);
+    if (!physical(obj(obj(i.destinationConfig).onFailure).destinationArn, trigger.onFailure, "Queue"))
+      problems.push(`${outbox.function}: failures do not go to ${trigger.onFailure}`);
+  }
+  for (const service of topology.services) {
+    const outbox = topology.outboxes.find((o) => o.service === service.name);
+    if (!outbox) continue;
+    const transports = new Set(
+      service.publishes
+        .map((type) => topology.events[type])
+        .filter((c) => c !== undefined)
+        .map((c) => resourceNameFor(c)),
+    );
+    for (const transport of transports) {
+      const arn = linkArn(resources, transport);
+      if (!arn) continue;
+      for (const fn of topology.functions.filter((f) => f.service === service.name && f.name !== outbox.function)) {
+        const role = named(resources, "aws:iam/role:Role", `${fn.name}Role`);
+        const policies = arr(role?.inputs.inlinePolicies).map((p) => json(obj(p).policy) as Inputs);
+        const granted = policies.flatMap((p) => arr(p.Statement)).flatMap((st) => arr(obj(st).Resource).map(String));
+        if (granted.some((r) => r === arn || r.startsWith(`${arn}/`)))
+          problems.push(`${fn.name} may publish to ${transport} around ${service.name}'s outbox`);
+      }
+    }
+  }
+  return problems;
+}
+
 /** SQS and Kinesis event sources report partial batch failures; SQS ones honour the consumer's concurrency. */
 export function checkBatchResponses(resources: readonly SynthResource[], topology: Topology): Problems {
   const problems: Problems = [];
   const mappings = ofType(resources, ESM);
   const expected = topology.subscriptions.filter((s) => s.trigger.kind === "sqs" || s.trigger.kind === "kinesis");
-  if (mappings.length !== expected.length)
-    problems.push(`${mappings.length} event sources for ${expected.length} consumers`);
+  const sources = expected.length + topology.outboxes.length;
+  if (mappings.length !== sources)
+    problems.push(`${mappings.length} event sources for ${expected.length} consumers and ${topology.outboxes.length} outboxes`);
   for (const m of mappings)
     if (!isDeepStrictEqual(m.inputs.functionResponseTypes, ["ReportBatchItemFailures"]))
       problems.push(`${m.name}: no partial batch responses`);
@@ -361,11 +438,10 @@ interface FoundPool {
 
 function userPoolsOf(resources: readonly SynthResource[], topology: Topology): FoundPool[] {
   const clients = ofType(resources, USER_POOL_CLIENT);
-  return topology.services.flatMap((service) => {
-    if (!service.userPool) return [];
-    const pool = named(resources, USER_POOL, `${service.userPool}UserPool`);
+  return resourcesOfKind(topology.resources, "userPool").map((node) => {
+    const pool = named(resources, USER_POOL, `${node.name}UserPool`);
     const own = pool ? clients.filter((c) => c.inputs.userPoolId === pool.physicalId) : [];
-    return [{ service: service.name, name: service.userPool, pool, clients: own }];
+    return { service: node.service, name: node.name, pool, clients: own };
   });
 }
 
@@ -592,10 +668,13 @@ function covers(pattern: string, arn: string): boolean {
   return glob.test(arn) || pattern.startsWith(`${arn}/`);
 }
 
+/** The IAM action prefix of each kind of declared resource: a new kind says whose data it holds. */
+const DATA_ACTIONS: Record<ResourceKind, string> = { userPool: "cognito-idp", bucket: "s3" };
+
 const policyOf = (value: unknown): Inputs => (typeof value === "string" ? obj(JSON.parse(value)) : obj(value));
 
 /**
- * Least privilege seen from the data: a service's tables, user pool and bucket are reachable by that service's
+ * Least privilege seen from the data: a service's tables and declared resources are reachable by that service's
  * functions and by no other role or policy in the stage (a statement on `*`, or on a wildcard ARN, counts when its
  * actions are the data's AWS service).
  */
@@ -603,10 +682,7 @@ export function checkOwnership(resources: readonly SynthResource[], topology: To
   const problems: Problems = [];
   const owned: { name: string; service: string; action: string }[] = [
     ...topology.tables.map((t) => ({ name: t.name, service: t.service, action: "dynamodb" })),
-    ...topology.services.flatMap((s) =>
-      s.userPool ? [{ name: s.userPool, service: s.name, action: "cognito-idp" }] : [],
-    ),
-    ...topology.services.flatMap((s) => (s.bucket ? [{ name: s.bucket.name, service: s.name, action: "s3" }] : [])),
+    ...topology.resources.map((r) => ({ name: r.name, service: r.service, action: DATA_ACTIONS[r.kind] })),
   ];
   const data = owned.flatMap((o) => {
     const arn = linkArn(resources, o.name);
@@ -678,6 +754,7 @@ export function checkStage(result: SynthResult, topology: Topology, domain: stri
     deliveries: () => checkDeliveries(resources, topology),
     failures: () => checkFailureHandling(resources, topology),
     batches: () => checkBatchResponses(resources, topology),
+    outboxes: () => checkOutboxes(resources, topology),
     leastPrivilege: () => checkLeastPrivilege(resources, topology),
     handlers: () => checkHandlers(result, topology),
     environment: () => checkEnvironment(resources, topology),

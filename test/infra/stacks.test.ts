@@ -14,6 +14,7 @@ import {
   checkHandlers,
   checkLeastPrivilege,
   checkMonitoring,
+  checkOutboxes,
   checkOwnership,
   checkRetention,
   checkRoleTrust,
@@ -153,8 +154,62 @@ describe("the stacks synthesized from the topology", () => {
       },
     );
     expect(checkBatchResponses(whole, topology).filter((p) => p.includes("partial"))).toHaveLength(
-      topology.subscriptions.filter((s) => s.trigger.kind !== "async").length,
+      topology.subscriptions.filter((s) => s.trigger.kind !== "async").length + topology.outboxes.length,
     );
+  });
+
+  it("stream every table, and publish each service's events from its outbox through its table's stream", () => {
+    expect(topology.outboxes.map((o) => o.function)).toEqual(["ShopOutboxPublisher"]);
+    expect(checkOutboxes(ci.resources, topology)).toEqual([]);
+    const isOutboxMapping = (r: { type: string; inputs: Record<string, unknown> }) =>
+      r.type.endsWith("EventSourceMapping") && String(r.inputs.eventSourceArn).includes("/stream/");
+
+    const streamless = breakResource(
+      ci.resources,
+      (r) => r.name === "LedgerTableTable",
+      (i) => {
+        i.streamEnabled = false;
+      },
+    );
+    expect(checkOutboxes(streamless, topology)).toEqual(["table LedgerTable: no stream"]);
+    const keysOnly = breakResource(
+      ci.resources,
+      (r) => r.name === "ShopTableTable",
+      (i) => {
+        i.streamViewType = "KEYS_ONLY";
+      },
+    );
+    expect(checkOutboxes(keysOnly, topology)).toEqual(["table ShopTable: stream keeps KEYS_ONLY, not NEW_IMAGE"]);
+
+    // A filter that also passes removals would publish an event again when its outbox item expires.
+    const leaky = breakResource(ci.resources, isOutboxMapping, (i) => {
+      i.filterCriteria = { filters: [{ pattern: JSON.stringify({ eventName: ["INSERT", "REMOVE"] }) }] };
+    });
+    expect(checkOutboxes(leaky, topology)).toEqual([expect.stringContaining("is not the outbox filter")]);
+    const careless = breakResource(ci.resources, isOutboxMapping, (i) => {
+      i.bisectBatchOnFunctionError = false;
+      i.functionResponseTypes = [];
+      i.maximumRetryAttempts = 2;
+      i.maximumRecordAgeInSeconds = 60;
+      i.startingPosition = "LATEST";
+      delete i.destinationConfig;
+    });
+    expect(checkOutboxes(careless, topology)).toEqual([
+      "ShopOutboxPublisher: does not start at TRIM_HORIZON",
+      "ShopOutboxPublisher: a failing batch is not bisected",
+      "ShopOutboxPublisher: no partial batch responses",
+      "ShopOutboxPublisher: retries are 2, not -1",
+      "ShopOutboxPublisher: record age is not 82800 s",
+      "ShopOutboxPublisher: failures do not go to ShopOutboxPublisherDlq",
+    ]);
+    expect(checkOutboxes(without(ci.resources, isOutboxMapping), topology)).toEqual([
+      "ShopOutboxPublisher: not subscribed to ShopTable's stream",
+    ]);
+
+    // Only the publisher may reach the bus: a route granted it could publish around the outbox.
+    const bus = ci.resources.find((r) => r.type === "aws:cloudwatch/eventBus:EventBus")!.arn!;
+    const around = grant(ci.resources, "ShopPlaceOrderRole", { Effect: "Allow", Action: ["events:*"], Resource: [bus] });
+    expect(checkOutboxes(around, topology)).toEqual(["ShopPlaceOrder may publish to Bus around shop's outbox"]);
   });
 
   it("let each function reach its links and nothing else", () => {

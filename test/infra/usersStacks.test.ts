@@ -106,12 +106,13 @@ describe("sst.config.ts over services/index.ts", () => {
   it("passes every check of the stacks, on both stages", () => {
     expect(checkStage(ci, topology, DOMAIN)).toEqual([]);
     expect(checkStage(production, topology, ROOT_DOMAIN)).toEqual([]);
-    // Nine users functions (six routes, three consumers), every one bundled from its handler.
+    // Ten users functions (six routes, three consumers, the outbox publisher), every one bundled from its handler.
     expect(users.map((f) => f.name).sort()).toEqual(
       [
         "UsersGetMe",
         "UsersGetUser",
         "UsersMediaProcessed",
+        "UsersOutboxPublisher",
         "UsersPostCreated",
         "UsersRefresh",
         "UsersSignin",
@@ -120,7 +121,10 @@ describe("sst.config.ts over services/index.ts", () => {
         "UsersUpdateMe",
       ].sort(),
     );
-    expect(Object.keys(ci.builds).sort()).toEqual(users.map((f) => f.name).sort());
+    // Every function of the system is bundled: the users functions and the four services' outbox publishers.
+    const publishers = ["UsersOutboxPublisher", "ProductsOutboxPublisher", "ForumsOutboxPublisher", "MediaOutboxPublisher"];
+    expect(topology.outboxes.map((o) => o.function)).toEqual(publishers);
+    expect(Object.keys(ci.builds).sort()).toEqual(topology.functions.map((f) => f.name).sort());
   });
 });
 

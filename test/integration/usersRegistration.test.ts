@@ -11,7 +11,14 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { provision } from "../../local/runtime/provision.js";
 import { CLAIM_LEASE_MS, type Registered, register } from "../../services/users/registration.js";
@@ -22,7 +29,6 @@ import { resetAwsClients, useAwsClients } from "../../shared/aws/index.js";
 import { linkEnv, resetResourceCache } from "../../shared/config.js";
 import { HttpProblem } from "../../shared/http/problem.js";
 import { logger } from "../../shared/logging/index.js";
-import { PublishError } from "../../shared/publish/index.js";
 import { buildTopology } from "../../shared/topology/index.js";
 import { apiEvent, lambdaContext } from "../support/apiEvents.js";
 import { useEmulators } from "../support/emulators.js";
@@ -217,11 +223,38 @@ async function putPendingClaim(email: string, leaseExpiresAt: number): Promise<s
   return claimId;
 }
 
-/** Nothing of a sign-up is left: no identity, no claim, no profile. */
+/** The envelopes of the events committed in the outbox for `userId` (their order key), oldest first. */
+async function outboxOf(userId: string): Promise<Record<string, unknown>[]> {
+  const { Items = [] } = await observer.dynamo.send(
+    new QueryCommand({
+      TableName: table,
+      ConsistentRead: true,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": `OUTBOX#${userId}` },
+    }),
+  );
+  return Items.map((item) => JSON.parse(String(item.envelope)) as Record<string, unknown>);
+}
+
+/** Every outbox event of the table that names `email` (whatever the user id). */
+async function outboxEventsFor(email: string): Promise<unknown[]> {
+  const { Items = [] } = await observer.dynamo.send(
+    new ScanCommand({
+      TableName: table,
+      ConsistentRead: true,
+      FilterExpression: "begins_with(pk, :outbox) AND contains(envelope, :email)",
+      ExpressionAttributeValues: { ":outbox": "OUTBOX#", ":email": email },
+    }),
+  );
+  return Items;
+}
+
+/** Nothing of a sign-up is left: no identity, no claim, no profile, no event. */
 async function expectNothingLeft(email: string): Promise<void> {
   expect(await identityOf(email)).toBeUndefined();
   expect(await claimOf(email)).toBeUndefined();
   expect(await profilesOf(email)).toEqual([]);
+  expect(await outboxEventsFor(email)).toEqual([]);
 }
 
 /** A complete registration: one identity (that signs in), an active claim naming it, its one profile. */
@@ -318,20 +351,22 @@ describe("sign-up: a failure half-way leaves nothing behind", () => {
     await expectNothingLeft(notAnEmail);
   });
 
-  it("publishing UserRegistered fails: the profile, the claim and the identity are all undone", async () => {
+  it("UserRegistered commits with the registration, in the outbox: the function itself publishes nothing", async () => {
     const email = freshEmail();
-    const putEvents = intercept(sagaClients.eventBridge, "PutEventsCommand", [1]);
+    const putEvents = intercept(sagaClients.eventBridge, "PutEventsCommand");
 
-    const failure = await rejectionOf(register(signup(email)));
-    expect(failure).toBeInstanceOf(PublishError);
-    expect((failure as PublishError).failures).toEqual([
-      expect.objectContaining({ type: "users.UserRegistered", message: putEvents.thrown[0]!.message }),
-    ]);
-    await expectNothingLeft(email);
-    expect(loggedErrors).not.toHaveBeenCalled();
-
-    await expectSignUpSucceeds(email);
-    expect(putEvents.calls).toBe(2);
+    const registered = await expectSignUpSucceeds(email);
+    expect(putEvents.calls).toBe(0);
+    const [event, ...more] = await outboxOf(registered.userId);
+    expect(more).toEqual([]);
+    expect(event).toMatchObject({
+      type: "users.UserRegistered",
+      version: 1,
+      producer: "users",
+      data: { userId: registered.userId, email, displayName: DISPLAY_NAME, createdAt: registered.createdAt },
+    });
+    expect(event?.id).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
+    expect(event?.correlationId).toEqual(expect.any(String));
   });
 });
 
@@ -393,17 +428,18 @@ describe("sign-up: what a crash or a failed undo left blocks the email only for 
     expect(registered.userId).not.toBe(orphan);
   });
 
-  it("publishing fails and deleting the identity fails: the orphan identity is replaced by the next sign-up", async () => {
+  it("the commit fails and deleting the identity fails: the orphan identity is replaced by the next sign-up", async () => {
     const email = freshEmail();
-    intercept(sagaClients.eventBridge, "PutEventsCommand", [1]);
+    intercept(sagaClients.dynamo, "TransactWriteItemsCommand", [1]);
     const deleteIdentity = intercept(sagaClients.cognito, "AdminDeleteUserCommand", [1]);
 
-    expect(await rejectionOf(register(signup(email)))).toBeInstanceOf(PublishError);
+    expect(await rejectionOf(register(signup(email)))).toBeInstanceOf(Error);
     expect(deleteIdentity.thrown).toHaveLength(1);
     const orphan = await identityOf(email);
     expect(orphan).toBeDefined();
     expect(await claimOf(email)).toBeUndefined();
     expect(await profilesOf(email)).toEqual([]);
+    expect(await outboxEventsFor(email)).toEqual([]);
 
     const registered = await expectSignUpSucceeds(email);
     expect(registered.userId).not.toBe(orphan);
@@ -455,7 +491,7 @@ describe("sign-up: an email is unique", () => {
   });
 });
 
-describe("profile update: an event that cannot be published undoes the update", () => {
+describe("profile update: the change and its event commit together, or neither does", () => {
   const patch = (userId: string, body: unknown) =>
     updateMe(
       apiEvent({
@@ -468,20 +504,41 @@ describe("profile update: an event that cannot be published undoes the update", 
       lambdaContext(),
     );
 
-  it("PATCH answers 500 and the profile is as before, so the retry makes both the change and its event", async () => {
+  it("a failed transaction: 500, the profile as before and no event, so the retry makes both", async () => {
     const email = freshEmail();
     const { userId } = await expectSignUpSucceeds(email);
     const before = await profilesOf(email);
-    const puts = intercept(sagaClients.eventBridge, "PutEventsCommand", [1]);
+    const commits = intercept(sagaClients.dynamo, "TransactWriteItemsCommand", [1]);
+    const puts = intercept(sagaClients.eventBridge, "PutEventsCommand");
 
     const failed = await patch(userId, { displayName: "Grace", bio: "compilers" });
     expect(failed.statusCode).toBe(500);
-    expect(puts.thrown).toHaveLength(1);
+    expect(commits.thrown).toHaveLength(1);
     expect(await profilesOf(email)).toEqual(before);
+    expect((await outboxOf(userId)).map((e) => e.type)).toEqual(["users.UserRegistered"]);
 
     const retried = await patch(userId, { displayName: "Grace", bio: "compilers" });
     expect(retried.statusCode).toBe(200);
     expect(JSON.parse(retried.body)).toMatchObject({ userId, displayName: "Grace", bio: "compilers" });
-    expect(puts.calls).toBe(2); // the retry published the event the failed attempt could not
+    const events = await outboxOf(userId);
+    expect(events.map((e) => e.type)).toEqual(["users.UserRegistered", "users.UserProfileUpdated"]);
+    expect(events[1]?.data).toMatchObject({ userId, displayName: "Grace", changed: ["displayName", "bio"] });
+    expect(puts.calls).toBe(0); // the outbox publisher sends it, from the table's stream
+
+    // Nothing changed: nothing written, no event.
+    const same = await patch(userId, { displayName: "Grace" });
+    expect(same.statusCode).toBe(200);
+    expect(await outboxOf(userId)).toHaveLength(2);
+  });
+
+  it("two concurrent updates: each commits under its own version with its own event, none lost", async () => {
+    const email = freshEmail();
+    const { userId } = await expectSignUpSucceeds(email);
+    const [a, b] = await Promise.all([patch(userId, { displayName: "Ann" }), patch(userId, { bio: "b" })]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    const [profile] = await profilesOf(email);
+    expect(profile).toMatchObject({ displayName: "Ann", bio: "b", version: 3 });
+    const updates = (await outboxOf(userId)).filter((e) => e.type === "users.UserProfileUpdated");
+    expect(updates.map((e) => (e.data as { changed: string[] }).changed).sort()).toEqual([["bio"], ["displayName"]]);
   });
 });

@@ -1,6 +1,15 @@
 import * as v from "valibot";
 import { describe, expectTypeOf, it } from "vitest";
-import { type HttpAuth, type HttpRequest, httpHandler, type RawParams } from "../../shared/http/index.js";
+import {
+  type HttpAuth,
+  type HttpRequest,
+  httpHandler,
+  type RawParams,
+  type ResponseOutput,
+  routeHandler,
+} from "../../shared/http/index.js";
+import { defineRoute } from "../../shared/topology/index.js";
+import { getProductRoute, product } from "../support/productRoute.js";
 
 const body = v.object({
   name: v.string(),
@@ -70,5 +79,43 @@ describe("handler request types come from the schemas", () => {
     const handler = httpHandler({ handler: () => ({}) });
     expectTypeOf(handler).parameter(0).toHaveProperty("httpMethod");
     expectTypeOf(handler).returns.resolves.toHaveProperty("statusCode");
+  });
+});
+
+describe("handler return types come from the response schema", () => {
+  type Product = { productId: string; name: string; priceCents: number };
+  const route = getProductRoute;
+  const noResponse = defineRoute({ ...route, schemas: {}, cache: undefined });
+  const rope = { productId: "p1", name: "Rope", priceCents: 1 };
+
+  it("accepts the schema's body, or a shaped response carrying it, sync or async", () => {
+    expectTypeOf<ResponseOutput<typeof product>>().toEqualTypeOf<
+      | Product
+      | ({ readonly status?: number; readonly body?: Product; readonly headers?: Readonly<Record<string, string>> } & {
+          readonly body: Product;
+        })
+    >();
+    routeHandler(route, { handler: () => rope });
+    routeHandler(route, { handler: async ({ path }) => ({ ...rope, productId: path.productId }) });
+    routeHandler(route, { handler: () => ({ status: 200, body: rope, headers: {} }) });
+    httpHandler({ response: product, handler: () => rope });
+  });
+
+  it("refuses a body that drifts from the schema", () => {
+    // @ts-expect-error priceCents must be a number
+    routeHandler(route, { handler: () => ({ ...rope, priceCents: "1" }) });
+    // @ts-expect-error productId is missing
+    routeHandler(route, { handler: async () => ({ name: "Rope", priceCents: 1 }) });
+    // @ts-expect-error a shaped response must carry the schema's body
+    routeHandler(route, { handler: () => ({ status: 200, body: { ...rope, productId: 1 } }) });
+    // @ts-expect-error nothing (a 204) is not the declared body
+    routeHandler(route, { handler: async () => {} });
+    // @ts-expect-error httpHandler types it the same way
+    httpHandler({ response: product, handler: () => ({ productId: "p1" }) });
+  });
+
+  it("leaves a route without a response schema free to return any object, or nothing", () => {
+    routeHandler(noResponse, { handler: () => ({ anything: true }) });
+    routeHandler(noResponse, { handler: async () => {} });
   });
 });

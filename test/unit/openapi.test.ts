@@ -22,7 +22,7 @@ describe("openApiDocument of the fixture shop service", () => {
   test("is an OpenAPI 3.1 document served under the base path", () => {
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.servers.map((s) => s.url)).toEqual(["http://127.0.0.1:4000/shop", "https://api.example.com/shop"]);
-    expect(Object.keys(doc.paths)).toEqual(["/orders", "/orders/{orderId}"]);
+    expect(Object.keys(doc.paths)).toEqual(["/orders", "/orders/{orderId}", "/orders/crashing"]);
   });
 
   test("documents the request body with the schema the handler validates with", () => {

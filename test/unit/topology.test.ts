@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
+import { services } from "../../services/index.js";
 import type { ServiceDefinition } from "../../shared/topology/index.js";
-import { buildTopology, checkTopology } from "../../shared/topology/index.js";
+import { bucket, buildTopology, checkTopology, userPool } from "../../shared/topology/index.js";
 import { ItemScanned, LabelRequested, OrderPlaced, ReceiptIssued } from "../fixtures/events.js";
 import { fixtureServices } from "../fixtures/services/index.js";
 import ledger from "../fixtures/services/ledger/service.js";
@@ -24,12 +25,15 @@ describe("topology of the fixture services", () => {
         "LedgerOrderPlacedBuffered",
         "LedgerReceiptIssued",
         "ShopGetOrder",
+        "ShopOutboxPublisher",
         "ShopPlaceOrder",
+        "ShopPlaceOrderThenCrash",
       ].sort(),
     );
     expect(topology.routes.map((r) => `${r.method} ${r.fullPath}`)).toEqual([
       "POST /shop/orders",
       "GET /shop/orders/{orderId}",
+      "POST /shop/orders/crashing",
       "GET /ledger/entries/{orderId}",
     ]);
   });
@@ -100,8 +104,17 @@ describe("topology of the fixture services", () => {
 
   test("links each function to its own service's resources and the transports it touches, nothing else", () => {
     const links = (name: string) => topology.functions.find((f) => f.name === name)!.links;
-    expect([...links("ShopPlaceOrder")].sort()).toEqual(
-      ["Bus", "ShopItemScannedStream", "ShopLabelRequestedQueue", "ShopReceiptIssuedTopic", "ShopTable"].sort(),
+    // The shop publishes through its outbox: its routes reach its table only, its publisher the transports.
+    expect([...links("ShopPlaceOrder")]).toEqual(["ShopTable"]);
+    expect([...links("ShopOutboxPublisher")].sort()).toEqual(
+      [
+        "Bus",
+        "ShopItemScannedStream",
+        "ShopLabelRequestedQueue",
+        "ShopOutboxPublisherDlq",
+        "ShopReceiptIssuedTopic",
+        "ShopTable",
+      ].sort(),
     );
     expect([...links("LedgerItemScanned")].sort()).toEqual([
       "LedgerItemScannedDlq",
@@ -111,6 +124,87 @@ describe("topology of the fixture services", () => {
     expect(topology.functions.find((f) => f.name === "LedgerItemScanned")!.aliases).toEqual({
       FailureQueue: "LedgerItemScannedDlq",
     });
+  });
+});
+
+describe("the outbox", () => {
+  const broken = (services: ServiceDefinition[]) => checkTopology(buildTopology(services));
+
+  test("is derived for every service that publishes: its table's stream feeds its publisher, inserts only", () => {
+    expect(topology.outboxes).toEqual([
+      {
+        service: "shop",
+        table: "ShopTable",
+        function: "ShopOutboxPublisher",
+        trigger: {
+          kind: "dynamodb",
+          table: "ShopTable",
+          batchSize: 100,
+          batchWindowSeconds: 0,
+          retries: -1,
+          maxRecordAgeSeconds: 82_800,
+          bisectOnError: true,
+          onFailure: "ShopOutboxPublisherDlq",
+          filterPattern: { eventName: ["INSERT"], dynamodb: { Keys: { pk: { S: [{ prefix: "OUTBOX#" }] } } } },
+        },
+        failureDestination: "ShopOutboxPublisherDlq",
+      },
+    ]);
+    expect(topology.tables.map((t) => [t.name, t.stream])).toEqual([
+      ["ShopTable", "NEW_IMAGE"],
+      ["LedgerTable", "NEW_IMAGE"],
+    ]);
+    const fn = topology.functions.find((f) => f.name === "ShopOutboxPublisher")!;
+    expect(fn).toMatchObject({ kind: "publisher", handler: "test/fixtures/services/shop/outbox.handler" });
+    expect(fn.aliases).toEqual({ FailureQueue: "ShopOutboxPublisherDlq" });
+    expect(topology.queues.find((q) => q.name === "ShopOutboxPublisherDlq")).toMatchObject({ role: "dlq" });
+    // A service that publishes nothing has no publisher.
+    expect(topology.outboxes.some((o) => o.service === "ledger")).toBe(false);
+  });
+
+  test("picks the table marked `outbox` when a service owns several, and keeps the stream view asked for", () => {
+    const two: ServiceDefinition = {
+      ...shop,
+      tables: {
+        ShopTable: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt", stream: "NEW_AND_OLD_IMAGES" },
+        ShopEvents: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt", outbox: true },
+      },
+      routes: [],
+    };
+    const t = buildTopology([two, ledger]);
+    expect(t.outboxes.map((o) => o.table)).toEqual(["ShopEvents"]);
+    expect(t.tables.find((x) => x.name === "ShopTable")?.stream).toBe("NEW_AND_OLD_IMAGES");
+    expect(checkTopology(t)).toEqual([]);
+  });
+
+  test("finds a publishing service without an outbox table, or with one that cannot hold an outbox", () => {
+    const tableless: ServiceDefinition = { ...shop, tables: {}, routes: [] };
+    expect(broken([tableless, ledger])).toEqual([
+      "shop publishes shop.OrderPlaced, shop.ReceiptIssued, shop.LabelRequested, shop.ItemScanned but has no outbox table (mark one table `outbox`)",
+    ]);
+    const undecided: ServiceDefinition = {
+      ...shop,
+      tables: { A: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" }, B: { partitionKey: "pk" } },
+      routes: [],
+    };
+    expect(broken([undecided, ledger])).toEqual([expect.stringContaining("shop publishes")]);
+    const flat: ServiceDefinition = { ...shop, tables: { ShopTable: { partitionKey: "pk" } }, routes: [] };
+    expect(broken([flat, ledger])).toEqual([
+      "shop's outbox table ShopTable has no sort key",
+      "shop's outbox table ShopTable has no TTL attribute",
+    ]);
+  });
+
+  test("refuses a function that could publish around its service's outbox", () => {
+    // Declared: the build refuses the link, since with an outbox only the publisher reaches a transport.
+    const leaky: ServiceDefinition = { ...shop, routes: [{ ...shop.routes[1]!, links: ["ShopTable", "Bus"] }] };
+    expect(() => buildTopology([leaky, ledger])).toThrow("ShopGetOrder links Bus, which shop neither owns");
+    // Hand-made: the check is the backstop.
+    const patched = {
+      ...topology,
+      functions: topology.functions.map((f) => (f.name === "ShopGetOrder" ? { ...f, links: [...f.links, "Bus"] } : f)),
+    };
+    expect(checkTopology(patched)).toEqual(["ShopGetOrder links Bus: shop publishes only through its outbox"]);
   });
 });
 
@@ -240,5 +334,143 @@ describe("links: a function reaches the service resources it names, and only tho
     expect(() => buildTopology([greedy, ledger])).toThrow(
       /ShopGetOrder links LedgerTable, which shop neither owns nor publishes to/,
     );
+  });
+});
+
+describe("function names: one function per handler reference, never two references per name", () => {
+  const forums = (routes: ServiceDefinition["routes"], consumers: ServiceDefinition["consumers"] = []) =>
+    buildTopology([{ name: "forums", basePath: "/forums", tables: {}, routes, publishes: [], consumers }]);
+  const route = (path: string, handler: `${string}.${string}`) =>
+    ({ method: "GET", path, auth: false, handler, summary: "" }) as const;
+  const fnOf = (t: ReturnType<typeof buildTopology>, path: string) => t.routes.find((r) => r.path === path)?.function;
+
+  test("keeps today's names where they are unambiguous", () => {
+    expect(topology.functions.filter((f) => f.kind === "route").map((f) => f.name)).toEqual(
+      expect.arrayContaining(["ShopPlaceOrder", "ShopGetOrder", "LedgerEntries"]),
+    );
+    const users = buildTopology(services).functions.filter((f) => f.service === "users" && f.kind === "route");
+    expect(users.map((f) => f.name)).toEqual([
+      "UsersSignup",
+      "UsersSignin",
+      "UsersRefresh",
+      "UsersGetMe",
+      "UsersUpdateMe",
+      "UsersGetUser",
+    ]);
+  });
+
+  test("files with one basename in different folders take their folder", () => {
+    const t = forums([
+      route("/threads", "services/forums/routes/threads/list.handler"),
+      route("/posts", "services/forums/routes/posts/list.handler"),
+    ]);
+    expect(fnOf(t, "/threads")).toBe("ForumsThreadsList");
+    expect(fnOf(t, "/posts")).toBe("ForumsPostsList");
+    expect(t.functions.find((f) => f.name === "ForumsPostsList")?.handler).toBe(
+      "services/forums/routes/posts/list.handler",
+    );
+    expect(checkTopology(t)).toEqual([]);
+  });
+
+  test("two exports of one file take their export", () => {
+    const t = forums([
+      route("/threads", "services/forums/routes/list.threads"),
+      route("/posts", "services/forums/routes/list.posts"),
+    ]);
+    expect(fnOf(t, "/threads")).toBe("ForumsListThreads");
+    expect(fnOf(t, "/posts")).toBe("ForumsListPosts");
+    expect(checkTopology(t)).toEqual([]);
+  });
+
+  test("routes with the same handler reference share one function", () => {
+    const t = forums([
+      route("/threads", "services/forums/routes/list.handler"),
+      route("/threads/recent", "services/forums/routes/list.handler"),
+    ]);
+    expect(t.functions.map((f) => f.name)).toEqual(["ForumsList"]);
+    expect(t.routes.map((r) => r.function)).toEqual(["ForumsList", "ForumsList"]);
+  });
+
+  test("both kinds at once, and a route never takes a consumer's name", () => {
+    const t = forums(
+      [
+        route("/a", "services/forums/routes/a/list.handler"),
+        route("/b", "services/forums/routes/b/list.handler"),
+        route("/b/other", "services/forums/routes/b/list.other"),
+        route("/stats", "services/forums/routes/postCreated.handler"),
+      ],
+      [{ name: "postCreated", events: [OrderPlaced], handler: "services/forums/consumers/stats.handler" }],
+    );
+    expect(t.routes.map((r) => r.function)).toEqual([
+      "ForumsAList",
+      "ForumsBListHandler",
+      "ForumsBListOther",
+      "ForumsRoutesPostCreated",
+    ]);
+    expect(t.functions.map((f) => f.name)).toContain("ForumsPostCreated");
+    expect(new Set(t.functions.map((f) => f.name)).size).toBe(t.functions.length);
+  });
+
+  test("names only the collision can spell alike are left to the check", () => {
+    const t = forums([route("/x", "services/forums/a_b.handler"), route("/y", "services/forums/a-b.handler")]);
+    expect(checkTopology(t)).toEqual(expect.arrayContaining([expect.stringMatching(/^two functions are named /)]));
+  });
+});
+
+describe("declared resources", () => {
+  const withResources: ServiceDefinition = {
+    ...ledger,
+    resources: { LedgerUserPool: userPool(), LedgerBucket: bucket({ notifies: LabelRequested }) },
+    consumers: ledger.consumers.filter((c) => c.name !== "labelRequested"),
+  };
+  const t = buildTopology([
+    { ...shop, publishes: shop.publishes.filter((c) => c !== LabelRequested) },
+    withResources,
+    {
+      ...ledger,
+      name: "labels",
+      basePath: "/labels",
+      tables: { LabelsTable: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" } },
+      routes: [],
+      consumers: ledger.consumers.filter((c) => c.name === "labelRequested"),
+    },
+  ]);
+
+  test("become generic nodes by kind, and links of their service's functions", () => {
+    expect(t.resources).toEqual([
+      { name: "LedgerUserPool", service: "ledger", kind: "userPool", options: {}, linkable: true, raises: [] },
+      {
+        name: "LedgerBucket",
+        service: "ledger",
+        kind: "bucket",
+        options: { notifies: LabelRequested.type },
+        linkable: true,
+        raises: [LabelRequested.type],
+      },
+    ]);
+    expect(t.services.find((s) => s.name === "ledger")?.resources).toEqual(["LedgerUserPool", "LedgerBucket"]);
+    expect(t.functions.find((f) => f.name === "LedgerEntries")?.links).toEqual(
+      expect.arrayContaining(["LedgerUserPool", "LedgerBucket"]),
+    );
+  });
+
+  test("a resource that raises an event is its producer", () => {
+    // The bucket's notifications are the only source of shop.LabelRequested here: no "nobody publishes" problem.
+    expect(checkTopology(t)).toEqual([]);
+    expect(t.queues.map((q) => q.name)).toContain("ShopLabelRequestedQueue");
+  });
+
+  test("one name each, reached by their own service only", () => {
+    const twice = buildTopology([shop, { ...ledger, resources: { ShopTable: userPool() } }]);
+    expect(checkTopology(twice)).toEqual(
+      expect.arrayContaining(["userPool ShopTable of ledger has the name of shop's"]),
+    );
+    const leaky = {
+      ...t,
+      functions: t.functions.map((f) =>
+        f.name === "ShopGetOrder" ? { ...f, links: [...f.links, "LedgerBucket"] } : f,
+      ),
+    };
+    expect(checkTopology(leaky)).toEqual(["ShopGetOrder (shop) reaches ledger's LedgerBucket"]);
   });
 });

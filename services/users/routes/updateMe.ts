@@ -1,10 +1,7 @@
-import { UserProfileUpdated } from "../../../events/users.js";
 import { conflict, forbidden, notFound } from "../../../shared/http/problem.js";
 import { routeHandler } from "../../../shared/http/routeHandler.js";
-import { logger } from "../../../shared/logging/index.js";
-import { publish } from "../../../shared/publish/index.js";
 import { type Avatar, updateMeRoute } from "../api.js";
-import { getMedia, getProfile, type ProfileChange, restoreProfile, toProfile, updateProfile } from "../store.js";
+import { getMedia, getProfile, type ProfileChange, toProfile, updateProfile } from "../store.js";
 
 /** Concurrent updates of one profile: re-read and re-apply this many times before answering 409. */
 const ATTEMPTS = 3;
@@ -13,7 +10,7 @@ type Changed = "displayName" | "bio" | "avatar";
 
 /**
  * `PATCH /users/me`: only the fields whose value changes are written (under optimistic concurrency on the
- * profile's version) and named in `users.UserProfileUpdated`. An avatar must be one of the caller's own media
+ * profile's version) and named in `users.UserProfileUpdated`, committed with the update. An avatar must be one of the caller's own media
  * items that this service has seen processed `ready`.
  */
 export const handler = routeHandler(updateMeRoute, {
@@ -38,26 +35,9 @@ export const handler = routeHandler(updateMeRoute, {
       }
       if (changed.length === 0) return toProfile(current);
 
-      const updatedAt = new Date().toISOString();
-      const updated = await updateProfile(current, change, updatedAt);
-      if (!updated) continue;
-      try {
-        await publish(UserProfileUpdated, {
-          userId: updated.userId,
-          displayName: updated.displayName,
-          avatar: updated.avatar,
-          changed,
-          updatedAt,
-        });
-      } catch (error) {
-        // Without its event the update is undone, so that the client's retry makes both (a kept update would
-        // make the retry a no-op, and the event would be lost).
-        await restoreProfile(current, updated.version).catch((undoError: unknown) =>
-          logger.error("could not undo a profile update whose event was not published", { error: undoError }),
-        );
-        throw error;
-      }
-      return toProfile(updated);
+      // The update and its event commit together (the outbox): neither is ever there without the other.
+      const updated = await updateProfile(current, change, changed, new Date().toISOString());
+      if (updated) return toProfile(updated);
     }
     throw conflict("the profile changed while this update was applied; read it and try again");
   },
