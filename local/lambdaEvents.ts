@@ -1,7 +1,11 @@
+import type { AttributeValue as StreamAttributeValue, _Record as StreamRecord } from "@aws-sdk/client-dynamodb-streams";
 import type { PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import type { _Record as KinesisRecord } from "@aws-sdk/client-kinesis";
 import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
 import type {
+  AttributeValue,
+  DynamoDBRecord,
+  DynamoDBStreamEvent,
   EventBridgeEvent,
   KinesisStreamEvent,
   KinesisStreamRecord,
@@ -15,7 +19,7 @@ import type {
 
 /**
  * The Lambda events a deployed function receives, built from what the emulators return, so that handlers run
- * locally on exactly the shapes AWS documents ("Using Lambda with Amazon SQS / Kinesis / SNS / EventBridge").
+ * locally on exactly the shapes AWS documents ("Using Lambda with Amazon SQS / Kinesis / DynamoDB / SNS / EventBridge").
  * Pure functions: the local runtime's pollers and the integration tests share them.
  */
 
@@ -124,6 +128,67 @@ export function kinesisEvent(
       }),
     ),
   };
+}
+
+/**
+ * A DynamoDB Streams event from records read with GetRecords on one shard of a table's stream: the record as the
+ * Streams API returns it, but `ApproximateCreationDateTime` in epoch seconds, binary values base64, and
+ * `eventSourceARN` the stream's ARN. `region` defaults to the ARN's (DynamoDB Local names its own, `ddblocal`).
+ *
+ * @example
+ * ```ts
+ * const { Records = [] } = await streams.send(new GetRecordsCommand({ ShardIterator }));
+ * await handler(dynamodbStreamEvent(Records, streamArn), context);
+ * ```
+ */
+export function dynamodbStreamEvent(
+  records: readonly StreamRecord[],
+  streamArn: string,
+  region = arnParts(streamArn).region,
+): DynamoDBStreamEvent {
+  return {
+    Records: records.map((record): DynamoDBRecord => {
+      const change = record.dynamodb ?? {};
+      return {
+        eventID: record.eventID ?? "",
+        ...(record.eventName ? { eventName: record.eventName } : {}),
+        eventVersion: "1.1",
+        eventSource: "aws:dynamodb",
+        awsRegion: region,
+        dynamodb: {
+          ApproximateCreationDateTime: Math.floor((change.ApproximateCreationDateTime ?? new Date()).getTime() / 1000),
+          Keys: attributeMap(change.Keys ?? {}),
+          ...(change.NewImage ? { NewImage: attributeMap(change.NewImage) } : {}),
+          ...(change.OldImage ? { OldImage: attributeMap(change.OldImage) } : {}),
+          SequenceNumber: change.SequenceNumber ?? "",
+          SizeBytes: change.SizeBytes ?? 0,
+          ...(change.StreamViewType ? { StreamViewType: change.StreamViewType } : {}),
+        },
+        eventSourceARN: streamArn,
+        ...(record.userIdentity ? { userIdentity: record.userIdentity } : {}),
+      };
+    }),
+  };
+}
+
+function attributeMap(item: Record<string, StreamAttributeValue>): Record<string, AttributeValue> {
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, attributeValue(value)]));
+}
+
+/** The stream's attribute value as Lambda writes it in JSON: binary (and binary sets) as base64. */
+function attributeValue(value: StreamAttributeValue): AttributeValue {
+  const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+  if (value.S !== undefined) return { S: value.S };
+  if (value.N !== undefined) return { N: value.N };
+  if (value.B !== undefined) return { B: base64(value.B) };
+  if (value.SS !== undefined) return { SS: value.SS };
+  if (value.NS !== undefined) return { NS: value.NS };
+  if (value.BS !== undefined) return { BS: value.BS.map(base64) };
+  if (value.M !== undefined) return { M: attributeMap(value.M) };
+  if (value.L !== undefined) return { L: value.L.map(attributeValue) };
+  if (value.NULL !== undefined) return { NULL: value.NULL };
+  if (value.BOOL !== undefined) return { BOOL: value.BOOL };
+  return { NULL: true };
 }
 
 /** An SNS notification as HTTP/SQS subscribers receive it (note the `…URL` spellings). */

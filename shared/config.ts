@@ -39,8 +39,3 @@ export function linkEnv(name: string, value: LinkedResource): Record<string, str
 export function resetResourceCache(): void {
   cache.clear();
 }
-
-/** The service this code runs for (`users`, `products`, …), used as the event producer and log service name. */
-export function serviceName(env: NodeJS.ProcessEnv = process.env): string {
-  return env.POWERTOOLS_SERVICE_NAME ?? env.SUMMIT_SERVICE ?? "summit";
-}

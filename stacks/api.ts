@@ -1,6 +1,6 @@
 import type { Topology } from "../shared/topology/index.js";
-import type { UserPool } from "./auth.js";
 import type { Functions } from "./functions.js";
+import type { Resources } from "./resources/index.js";
 
 /**
  * USER_PASSWORD_AUTH access tokens carry this scope. A Cognito authorizer with scopes on the method accepts only
@@ -14,14 +14,10 @@ export type Apis = Record<string, sst.aws.ApiGatewayV1>;
  * One REST API per service (REST, because HTTP APIs have no X-Ray tracing), each mapped by its base path onto the
  * stage's one domain: the first API creates the domain (certificate, DNS alias), the others map onto it by id.
  */
-export function createApis(
-  topology: Topology,
-  functions: Functions,
-  pools: Record<string, UserPool>,
-  domain: string,
-): Apis {
+export function createApis(topology: Topology, functions: Functions, resources: Resources, domain: string): Apis {
   const apis: Apis = {};
-  const authPool = Object.values(pools)[0];
+  // One authorizer pool for the domain: the first declared resource that is one.
+  const authPoolArn = Object.values(resources).find((r) => r.authorizerPoolArn)?.authorizerPoolArn;
   let domainId: $util.Output<string> | undefined;
 
   for (const service of topology.services) {
@@ -39,10 +35,10 @@ export function createApis(
     });
 
     const needsAuth = routes.some((r) => r.auth);
-    if (needsAuth && !authPool)
+    if (needsAuth && !authPoolArn)
       throw new Error(`${service.name} has routes that need a token, but no service declares the user pool`);
     const authorizer =
-      needsAuth && authPool ? api.addAuthorizer({ name: "Cognito", userPools: [authPool.pool.arn] }) : undefined;
+      needsAuth && authPoolArn ? api.addAuthorizer({ name: "Cognito", userPools: [authPoolArn] }) : undefined;
 
     for (const route of routes) {
       const fn = functions[route.function];

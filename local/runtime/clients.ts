@@ -1,5 +1,6 @@
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -16,6 +17,8 @@ export interface RuntimeClients {
   readonly s3: S3Client;
   readonly events: EventBridgeClient;
   readonly dynamodb: DynamoDBClient;
+  /** The tables' streams, served by DynamoDB Local on its own endpoint. */
+  readonly dynamodbStreams: DynamoDBStreamsClient;
   readonly cognito: CognitoIdentityProviderClient;
   destroy(): void;
 }
@@ -35,6 +38,7 @@ export function runtimeClients(endpoints: Readonly<Record<EmulatedService, strin
     s3: new S3Client({ ...base(endpoints.s3), forcePathStyle: true }),
     events: new EventBridgeClient(base(endpoints.eventbridge)),
     dynamodb: new DynamoDBClient(base(endpoints.dynamodb)),
+    dynamodbStreams: new DynamoDBStreamsClient(base(endpoints.dynamodb)),
     cognito: new CognitoIdentityProviderClient(base(endpoints.cognito)),
   };
   return {

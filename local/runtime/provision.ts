@@ -1,25 +1,20 @@
 import {
-  CognitoIdentityProviderClient,
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
-  ListUserPoolClientsCommand,
-  ListUserPoolsCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
-import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   type GlobalSecondaryIndex,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { LinkedResource } from "../../shared/config.js";
 import type { TableNode, Topology } from "../../shared/topology/index.js";
+import { provisionResource } from "./resources/index.js";
+import { createUserPool } from "./resources/userPool.js";
 
 export interface ProvisionTarget {
   readonly endpoints: Readonly<
@@ -37,8 +32,17 @@ export type Resources = Record<string, LinkedResource>;
 const credentials = { accessKeyId: "local", secretAccessKey: "local" };
 
 /**
+ * The most shards a stream gets locally. The topology sizes a stream for the cloud's peak (`products.ProductViewed`:
+ * 120 shards), but kinesalite holds 100 shards in all (its `shardLimit`), and the local event source reads every shard
+ * of a stream for each consumer, four times a second: dozens would fail CreateStream or spin hundreds of idle loops.
+ * Four still give several shards (order per key across shards, as in the cloud) and fit every stream side by side.
+ * Only here: the stacks create the count the topology says.
+ */
+export const LOCAL_MAX_SHARDS = 4;
+
+/**
  * Creates, on the emulators, every resource the topology names: tables, bus, topics, queues with their redrive
- * policies, streams, the bucket and the user pool. Idempotent, so a persistent local state survives a restart.
+ * policies, streams, and every service's declared resources (user pools, buckets). Idempotent, so a persistent local state survives a restart.
  */
 export async function provision(topology: Topology, target: ProvisionTarget): Promise<Resources> {
   const config = (endpoint: string) => ({ endpoint, region: target.region, credentials });
@@ -47,8 +51,6 @@ export async function provision(topology: Topology, target: ProvisionTarget): Pr
   const sns = new SNSClient(config(target.endpoints.sns));
   const kinesis = new KinesisClient({ ...config(target.endpoints.kinesis), requestHandler: new NodeHttpHandler() });
   const events = new EventBridgeClient(config(target.endpoints.eventbridge));
-  const s3 = new S3Client({ ...config(target.endpoints.s3), forcePathStyle: true });
-  const cognito = new CognitoIdentityProviderClient(config(target.endpoints.cognito));
   const physical = (name: string) => `${target.prefix}-${name}`;
   const arn = (service: string, resource: string) =>
     `arn:aws:${service}:${target.region}:${target.accountId}:${resource}`;
@@ -57,8 +59,9 @@ export async function provision(topology: Topology, target: ProvisionTarget): Pr
   await Promise.all(
     topology.tables.map(async (table) => {
       const name = physical(table.name);
-      await createTable(dynamo, name, table);
-      resources[table.name] = { name, arn: arn("dynamodb", `table/${name}`) };
+      const streamArn = await createTable(dynamo, name, table);
+      // As SST's Dynamo links it (`nodes.table.streamArn`): the stream the table's event source mappings read.
+      resources[table.name] = { name, arn: arn("dynamodb", `table/${name}`), streamArn };
     }),
   );
 
@@ -104,7 +107,7 @@ export async function provision(topology: Topology, target: ProvisionTarget): Pr
     topology.streams.map(async (stream) => {
       const name = physical(stream.name);
       await kinesis
-        .send(new CreateStreamCommand({ StreamName: name, ShardCount: stream.shards }))
+        .send(new CreateStreamCommand({ StreamName: name, ShardCount: Math.min(stream.shards, LOCAL_MAX_SHARDS) }))
         .catch(ignore("ResourceInUseException"));
       await waitFor(async () => {
         const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
@@ -114,22 +117,16 @@ export async function provision(topology: Topology, target: ProvisionTarget): Pr
     }),
   );
 
-  for (const service of topology.services) {
-    if (service.bucket) {
-      const name = physical(service.bucket.name).toLowerCase();
-      await s3
-        .send(new CreateBucketCommand({ Bucket: name }))
-        .catch(ignore("BucketAlreadyOwnedByYou", "BucketAlreadyExists"));
-      resources[service.bucket.name] = { name, arn: `arn:aws:s3:::${name}` };
-    }
-    if (service.userPool) resources[service.userPool] = await createUserPool(cognito, physical(service.userPool));
-  }
+  // Each declared resource through its kind's provisioner, after the transports (a bucket notifies a queue).
+  for (const node of topology.resources)
+    resources[node.name] = await provisionResource(node, { topology, target, provisioned: resources, physical });
 
-  for (const client of [dynamo, sqs, sns, kinesis, events, s3, cognito]) client.destroy();
+  for (const client of [dynamo, sqs, sns, kinesis, events]) client.destroy();
   return resources;
 }
 
-async function createTable(dynamo: DynamoDBClient, name: string, table: TableNode): Promise<void> {
+/** Creates the table (or keeps an existing one) with its stream as the topology says; resolves to the stream's ARN. */
+async function createTable(dynamo: DynamoDBClient, name: string, table: TableNode): Promise<string> {
   const attributes = new Set<string>([table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])]);
   const indexes: GlobalSecondaryIndex[] = Object.entries(table.indexes ?? {}).map(([IndexName, index]) => {
     attributes.add(index.partitionKey);
@@ -154,13 +151,14 @@ async function createTable(dynamo: DynamoDBClient, name: string, table: TableNod
           ...(table.sortKey ? [{ AttributeName: table.sortKey, KeyType: "RANGE" as const }] : []),
         ],
         ...(indexes.length ? { GlobalSecondaryIndexes: indexes } : {}),
+        StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream },
       }),
     )
     .then(() => true)
     .catch(ignore("ResourceInUseException"));
-  await waitFor(
-    async () => (await dynamo.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus === "ACTIVE",
-  );
+  const describe = async () => (await dynamo.send(new DescribeTableCommand({ TableName: name }))).Table ?? {};
+  const active = () => waitFor(async () => (await describe()).TableStatus === "ACTIVE");
+  await active();
   if (created && table.ttl) {
     await dynamo.send(
       new UpdateTimeToLiveCommand({
@@ -169,52 +167,33 @@ async function createTable(dynamo: DynamoDBClient, name: string, table: TableNod
       }),
     );
   }
+  // A table from an older local state may have no stream, or another view: a stream's view cannot change, so it
+  // is turned off and a new one on (a new ARN; the old stream's records stay readable for its own readers).
+  const current = (await describe()).StreamSpecification;
+  if (!current?.StreamEnabled || current.StreamViewType !== table.stream) {
+    if (current?.StreamEnabled) {
+      await dynamo.send(new UpdateTableCommand({ TableName: name, StreamSpecification: { StreamEnabled: false } }));
+      await active();
+    }
+    await dynamo.send(
+      new UpdateTableCommand({
+        TableName: name,
+        StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream },
+      }),
+    );
+    await active();
+  }
+  const streamArn = (await describe()).LatestStreamArn;
+  if (!streamArn) throw new Error(`${name}: DynamoDB gave the table no stream`);
+  return streamArn;
 }
 
 /**
  * A user pool outside the topology: the local API's authorizer pool when routes need a token but no service
  * declares one (the fixture system). Idempotent like {@link provision}.
  */
-export async function provisionUserPool(target: ProvisionTarget, logicalName: string): Promise<LinkedResource> {
-  const cognito = new CognitoIdentityProviderClient({
-    endpoint: target.endpoints.cognito,
-    region: target.region,
-    credentials,
-  });
-  try {
-    return await createUserPool(cognito, `${target.prefix}-${logicalName}`);
-  } finally {
-    cognito.destroy();
-  }
-}
-
-async function createUserPool(cognito: CognitoIdentityProviderClient, name: string): Promise<LinkedResource> {
-  const pools = await cognito.send(new ListUserPoolsCommand({ MaxResults: 60 }));
-  let id = pools.UserPools?.find((p) => p.Name === name)?.Id;
-  if (!id) {
-    const created = await cognito.send(
-      new CreateUserPoolCommand({
-        PoolName: name,
-        UsernameAttributes: ["email"],
-        AutoVerifiedAttributes: ["email"],
-        Policies: { PasswordPolicy: { MinimumLength: 8 } },
-      }),
-    );
-    id = created.UserPool!.Id!;
-  }
-  const clients = await cognito.send(new ListUserPoolClientsCommand({ UserPoolId: id, MaxResults: 60 }));
-  let clientId = clients.UserPoolClients?.find((c) => c.ClientName === `${name}-web`)?.ClientId;
-  if (!clientId) {
-    const created = await cognito.send(
-      new CreateUserPoolClientCommand({
-        UserPoolId: id,
-        ClientName: `${name}-web`,
-        ExplicitAuthFlows: ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-      }),
-    );
-    clientId = created.UserPoolClient!.ClientId!;
-  }
-  return { id, name, clientId };
+export function provisionUserPool(target: ProvisionTarget, logicalName: string): Promise<LinkedResource> {
+  return createUserPool(target, `${target.prefix}-${logicalName}`);
 }
 
 function ignore(...codes: string[]) {

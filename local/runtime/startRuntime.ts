@@ -5,7 +5,7 @@ import { devRoutes } from "../devtools/index.js";
 import type { Emulators } from "../emulators/index.js";
 import { runtimeClients } from "./clients.js";
 import { type EventSourceTuning, startEventSources } from "./eventSources/eventSources.js";
-import { KinesisCheckpoints } from "./eventSources/kinesisCheckpoints.js";
+import { ShardCheckpoints } from "./eventSources/shardCheckpoints.js";
 import { FunctionPool, type Invocation } from "./FunctionPool.js";
 import { functionEnvironment } from "./functionEnvironment.js";
 import type { AuthorizerResult } from "./gateway/cognitoAuthorizer.js";
@@ -32,7 +32,7 @@ export interface RuntimeOptions {
   readonly prefix?: string;
   /** Where handler references resolve from; default the project root. */
   readonly root?: string;
-  /** Persist the Kinesis checkpoints here (with the emulators' data); omitted = in memory. */
+  /** Persist the stream pollers' checkpoints (Kinesis, DynamoDB Streams) here, with the emulators' data; omitted = in memory. */
   readonly dataDir?: string;
   /** Operator routes mounted on the gateway (`/_dev/*`, `/docs`); default the devtools over the X-Ray collector. */
   readonly extraRoutes?: ExtraRoutes;
@@ -85,7 +85,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   // One authorizer pool for the domain, as the stacks do: the first pool declared (else a local one).
   const needsAuth = topology.routes.some((r) => r.auth);
-  let authPoolName = topology.services.find((s) => s.userPool)?.userPool;
+  let authPoolName = topology.resources.find((r) => r.kind === "userPool")?.name;
   if (needsAuth && !authPoolName) {
     authPoolName = FALLBACK_USER_POOL;
     resources[FALLBACK_USER_POOL] = await provisionUserPool(target, FALLBACK_USER_POOL);
@@ -136,9 +136,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       region,
       accountId,
       prefix: target.prefix,
-      checkpoints: new KinesisCheckpoints(
-        options.dataDir ? join(options.dataDir, "runtime", "kinesis-checkpoints.json") : undefined,
-      ),
+      checkpoints: options.dataDir
+        ? new ShardCheckpoints(
+            join(options.dataDir, "runtime", "stream-checkpoints.json"),
+            join(options.dataDir, "runtime", "kinesis-checkpoints.json"), // before the DynamoDB streams joined
+          )
+        : new ShardCheckpoints(),
       ...(options.tuning ? { tuning: options.tuning } : {}),
       ...(log ? { log } : {}),
     });

@@ -31,7 +31,8 @@ export type EventHandler<Cs extends Contracts> = (
 /**
  * The transport the event was published on: a queue buffering a bus or a topic reports `eventbridge` or `sns`
  * (`onSqs` reads it off the body's wrapping), so logs, traces and the failure queue name the publisher's
- * transport; `sqs` only for an event sent to the queue directly.
+ * transport; `sqs` only for an event sent to the queue directly. `dynamodb`: an outbox item the service's
+ * publisher read off its table's stream, before it was published.
  */
 export type RecordSource = Transport | "dynamodb";
 

@@ -8,8 +8,6 @@ import { AsyncLocalStorage } from "node:async_hooks";
 export interface Invocation {
   /** Follows a piece of work across services: the request id that started it, passed on by every hop. */
   readonly correlationId: string;
-  /** The Lambda request id of this invocation, when there is one. */
-  readonly requestId?: string;
 }
 
 // AsyncLocalStorage, not a module variable: records processed concurrently in one sandbox must not share it.
@@ -32,7 +30,7 @@ export function runWithInvocation<T>(invocation: Invocation, fn: () => T): T {
  *
  * @example
  * ```ts
- * currentInvocation()?.requestId;
+ * currentInvocation()?.correlationId;
  * ```
  */
 export function currentInvocation(): Invocation | undefined {

@@ -6,6 +6,17 @@ import { selectTransport } from "../routing/index.js";
 type ScalarKeys<P> = { [K in keyof P]-?: NonNullable<P[K]> extends string | number | boolean ? K : never }[keyof P] &
   string;
 
+/**
+ * The numbers behind `needs.throughput`: the load the transport must take at its peak. A Kinesis stream's shard count
+ * follows from it (`shardsFor` in the topology); without one the stream gets a single shard.
+ */
+export interface ThroughputEstimate {
+  /** Events a second at the busiest moment, not on average. */
+  readonly peakPerSecond: number;
+  /** Bytes of one record as the transport counts them: the envelope JSON (and, on Kinesis, the partition key). */
+  readonly recordBytes: number;
+}
+
 /** What a contract's author writes. A Kinesis event must name the payload field that is its partition key. */
 export type EventDefinition<
   Domain extends string,
@@ -23,6 +34,8 @@ export type EventDefinition<
   readonly needs: N;
   /** Payload fields copied into message attributes (SNS/SQS) so that filter policies can match them. */
   readonly attributes?: readonly ScalarKeys<v.InferOutput<S>>[];
+  /** The expected peak load, with the assumptions behind it in a comment beside it. */
+  readonly throughput?: ThroughputEstimate;
 } & (TransportFor<N> extends "kinesis"
   ? { readonly partitionKey: ScalarKeys<v.InferOutput<S>> }
   : { readonly partitionKey?: never });
@@ -46,6 +59,7 @@ export interface EventContract<
   readonly reason: string;
   readonly partitionKey?: string;
   readonly attributes: readonly string[];
+  readonly throughput?: ThroughputEstimate;
 }
 
 export type PayloadOf<C extends EventContract> = v.InferOutput<C["schema"]>;
@@ -80,6 +94,10 @@ export function defineEvent<
   if (!Number.isInteger(definition.version) || definition.version < 1) {
     throw new Error(`${definition.domain}.${definition.name}: version must be a positive integer`);
   }
+  const estimate = definition.throughput;
+  if (estimate && !(estimate.peakPerSecond > 0 && estimate.recordBytes > 0)) {
+    throw new Error(`${definition.domain}.${definition.name}: a throughput estimate needs a positive rate and size`);
+  }
   return {
     type: `${definition.domain}.${definition.name}`,
     domain: definition.domain,
@@ -92,5 +110,6 @@ export function defineEvent<
     reason,
     ...(partitionKey ? { partitionKey } : {}),
     attributes: (definition.attributes ?? []) as readonly string[],
+    ...(definition.throughput ? { throughput: definition.throughput } : {}),
   };
 }

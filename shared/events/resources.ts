@@ -21,3 +21,16 @@ export function resourceNameFor(contract: Pick<EventContract, "transport" | "dom
       return `${base}Stream`;
   }
 }
+
+/**
+ * The EventBridge `source` of a contract's events, `summit.<domain>`: the publisher sets it and every rule pattern
+ * matches on it, both from here.
+ *
+ * @example
+ * ```ts
+ * eventSource(PostCreated); // "summit.forums"
+ * ```
+ */
+export function eventSource(contract: Pick<EventContract, "domain">): string {
+  return `summit.${contract.domain}`;
+}

@@ -1,14 +1,11 @@
 import { PutRecordsCommand, type PutRecordsRequestEntry } from "@aws-sdk/client-kinesis";
 import { kinesisClient } from "../aws/kinesis.js";
-import type { EventContract } from "../events/defineEvent.js";
+import { positionalFailures } from "./batchFailures.js";
+import { defineSender } from "./defineSender.js";
 import { destinationFor } from "./destination.js";
-import { PublishError } from "./errors.js";
 import { limits, maxPartitionKeyLength } from "./limits.js";
-import type { PublishOptions } from "./options.js";
-import type { OutgoingEvent } from "./outgoing.js";
-import { refuseOversized } from "./refuseOversized.js";
-import { type BatchEntry, type EntryFailure, sendWithRetry } from "./sendWithRetry.js";
-import { throwIfFailed } from "./throwIfFailed.js";
+import { refuseEntries } from "./refuseOversized.js";
+import type { BatchEntry } from "./sendWithRetry.js";
 
 interface StreamEntry extends BatchEntry {
   readonly record: PutRecordsRequestEntry;
@@ -24,16 +21,16 @@ interface StreamEntry extends BatchEntry {
  * await toKinesis(PostCreated, outgoingEvents(PostCreated, [payload])); // keyed by threadId
  * ```
  */
-export async function toKinesis(
-  contract: EventContract,
-  events: readonly OutgoingEvent[],
-  options: PublishOptions = {},
-): Promise<void> {
-  const streamName = destinationFor(contract, "name", options.destination);
-  const client = options.clients?.kinesis ?? kinesisClient();
-  const field = contract.partitionKey;
-  if (!field) throw new Error(`${contract.type}: a Kinesis event needs a partitionKey`);
-  const entries = events.map(({ envelope, body, payload }): StreamEntry => {
+export const toKinesis = defineSender({
+  limits: limits.kinesis,
+  target(contract, options) {
+    const streamName = destinationFor(contract, "name", options.destination);
+    const client = options.clients?.kinesis ?? kinesisClient();
+    const field = contract.partitionKey;
+    if (!field) throw new Error(`${contract.type}: a Kinesis event needs a partitionKey`);
+    return { streamName, client, field };
+  },
+  entry({ envelope, body, payload }, { field }): StreamEntry {
     const partitionKey = String(payload[field]);
     const data = Buffer.from(body, "utf8");
     return {
@@ -43,52 +40,22 @@ export async function toKinesis(
       size: data.byteLength + Buffer.byteLength(partitionKey, "utf8"),
       record: { PartitionKey: partitionKey, Data: data },
     };
-  });
-  refuseBadKeys(entries);
-  refuseOversized(entries, limits.kinesis.maxEntryBytes);
-
-  const failures = await sendWithRetry(
-    entries,
-    {
-      limits: limits.kinesis,
-      async send(chunk) {
-        const output = await client.send(
-          new PutRecordsCommand({ StreamName: streamName, Records: chunk.map((entry) => entry.record) }),
-        );
-        if (!output.FailedRecordCount) return [];
-        // Results are positional; failed records carry ErrorCode (throughput exceeded or internal failure).
-        return chunk.flatMap((entry, i): EntryFailure<StreamEntry>[] => {
-          const result = output.Records?.[i];
-          if (result?.SequenceNumber && !result.ErrorCode) return [];
-          return [
-            {
-              entry,
-              code: result?.ErrorCode ?? "MissingResult",
-              message: result?.ErrorMessage ?? "no result for this record",
-              retryable: true,
-            },
-          ];
-        });
-      },
-    },
-    options.retry,
-  );
-  throwIfFailed(entries, failures);
-}
-
-function refuseBadKeys(entries: readonly StreamEntry[]): void {
-  const bad = entries.filter((entry) => {
-    const length = [...(entry.record.PartitionKey ?? "")].length;
-    return length < 1 || length > maxPartitionKeyLength;
-  });
-  if (bad.length === 0) return;
-  throw new PublishError(
-    bad.map((entry) => ({
-      eventId: entry.eventId,
-      type: entry.type,
-      code: "InvalidPartitionKey",
-      message: `a partition key is 1 to ${maxPartitionKeyLength} characters`,
-    })),
-    [],
-  );
-}
+  },
+  refuse: (entries) =>
+    refuseEntries(entries, (entry) => {
+      const length = [...(entry.record.PartitionKey ?? "")].length;
+      if (length >= 1 && length <= maxPartitionKeyLength) return undefined;
+      return { code: "InvalidPartitionKey", message: `a partition key is 1 to ${maxPartitionKeyLength} characters` };
+    }),
+  async send(chunk, { streamName, client }) {
+    const output = await client.send(
+      new PutRecordsCommand({ StreamName: streamName, Records: chunk.map((entry) => entry.record) }),
+    );
+    // A failed record carries ErrorCode: its shard's throughput was exceeded, or an internal failure.
+    return positionalFailures(chunk, {
+      failedCount: output.FailedRecordCount,
+      results: output.Records,
+      idOf: (result) => result.SequenceNumber,
+    });
+  },
+});

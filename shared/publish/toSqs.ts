@@ -1,21 +1,19 @@
 import { SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { sqsClient } from "../aws/sqs.js";
-import type { EventContract } from "../events/defineEvent.js";
-import { batchFailures } from "./batchFailures.js";
+import { defineSender } from "./defineSender.js";
 import { destinationFor } from "./destination.js";
 import { limits } from "./limits.js";
-import { type MessageAttributes, messageAttributes, messageSize } from "./messageAttributes.js";
-import type { PublishOptions } from "./options.js";
-import type { OutgoingEvent } from "./outgoing.js";
-import { refuseOversized } from "./refuseOversized.js";
-import { type BatchEntry, sendWithRetry } from "./sendWithRetry.js";
-import { throwIfFailed } from "./throwIfFailed.js";
+import { type MessageEntry, messageEntry, sendMessageChunk } from "./messageBatch.js";
 
-interface QueueEntry extends BatchEntry {
-  readonly body: string;
-  readonly attributes: MessageAttributes;
+interface QueueEntry extends MessageEntry {
   readonly traceHeader: string | undefined;
 }
+
+/** The `AWSTraceHeader` system attribute, which carries the trace to the consumer's invocation. */
+const systemAttributes = (entry: QueueEntry) =>
+  entry.traceHeader
+    ? { MessageSystemAttributes: { AWSTraceHeader: { DataType: "String" as const, StringValue: entry.traceHeader } } }
+    : {};
 
 /**
  * Sends events to the contract's queue: the body is the envelope, the message attributes carry the event's
@@ -26,63 +24,39 @@ interface QueueEntry extends BatchEntry {
  * await toSqs(UploadReceived, outgoingEvents(UploadReceived, [payload]));
  * ```
  */
-export async function toSqs(
-  contract: EventContract,
-  events: readonly OutgoingEvent[],
-  options: PublishOptions = {},
-): Promise<void> {
-  const queueUrl = destinationFor(contract, "url", options.destination);
-  const client = options.clients?.sqs ?? sqsClient();
-  const entries = events.map(({ envelope, body, payload }): QueueEntry => {
-    const attributes = messageAttributes(contract, envelope, payload);
-    return {
-      eventId: envelope.id,
-      type: envelope.type,
-      size: messageSize(body, attributes),
-      body,
-      attributes,
-      traceHeader: envelope.traceHeader,
-    };
-  });
-  refuseOversized(entries, limits.sqs.maxEntryBytes);
-
-  const systemAttributes = (entry: QueueEntry) =>
-    entry.traceHeader
-      ? { MessageSystemAttributes: { AWSTraceHeader: { DataType: "String", StringValue: entry.traceHeader } } }
-      : {};
-
-  const failures = await sendWithRetry(
-    entries,
-    {
-      limits: limits.sqs,
-      async send(chunk) {
-        const [only] = chunk;
-        if (chunk.length === 1 && only) {
-          await client.send(
-            new SendMessageCommand({
-              QueueUrl: queueUrl,
-              MessageBody: only.body,
-              MessageAttributes: only.attributes,
-              ...systemAttributes(only),
-            }),
-          );
-          return [];
-        }
-        const output = await client.send(
+export const toSqs = defineSender({
+  limits: limits.sqs,
+  target: (contract, options) => ({
+    queueUrl: destinationFor(contract, "url", options.destination),
+    client: options.clients?.sqs ?? sqsClient(),
+  }),
+  entry: (event, _target, contract): QueueEntry => ({
+    ...messageEntry(contract, event),
+    traceHeader: event.envelope.traceHeader,
+  }),
+  send: (chunk, { queueUrl, client }) =>
+    sendMessageChunk(
+      chunk,
+      (entry) =>
+        client.send(
+          new SendMessageCommand({
+            QueueUrl: queueUrl,
+            MessageBody: entry.body,
+            MessageAttributes: entry.attributes,
+            ...systemAttributes(entry),
+          }),
+        ),
+      (entries) =>
+        client.send(
           new SendMessageBatchCommand({
             QueueUrl: queueUrl,
-            Entries: chunk.map((entry) => ({
+            Entries: entries.map((entry) => ({
               Id: entry.eventId,
               MessageBody: entry.body,
               MessageAttributes: entry.attributes,
               ...systemAttributes(entry),
             })),
           }),
-        );
-        return batchFailures(chunk, output);
-      },
-    },
-    options.retry,
-  );
-  throwIfFailed(entries, failures);
-}
+        ),
+    ),
+});

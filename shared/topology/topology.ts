@@ -1,5 +1,5 @@
 import type { EventContract } from "../events/defineEvent.js";
-import { resourceNameFor } from "../events/resources.js";
+import { eventSource, resourceNameFor } from "../events/resources.js";
 import type { Transport } from "../routing/index.js";
 import type {
   ConsumerDefinition,
@@ -206,12 +206,11 @@ const PUBLISHER_DEFAULTS = {
  */
 const VISIBILITY_FACTOR = 6;
 
-/** The EventBridge `source` of a domain's events. */
-export const eventSource = (domain: string): string => `summit.${domain}`;
+export { eventSource } from "../events/resources.js";
 
 /** The rule pattern that selects one event: derived from the contract, never written by hand. */
 export function rulePattern(contract: EventContract): EventPattern {
-  return { source: [eventSource(contract.domain)], "detail-type": [contract.type] };
+  return { source: [eventSource(contract)], "detail-type": [contract.type] };
 }
 
 /** The SNS filter policy that selects one event, on the `eventType` message attribute the publisher sets. */

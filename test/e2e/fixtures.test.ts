@@ -102,14 +102,17 @@ test("an order placed through the gateway reaches the ledger over all four trans
     const res = await fetch(`${runtime.url}/_dev/traces/${root}`);
     if (res.status === 200) {
       const body = JSON.stringify(await res.json());
-      names = ["shop/e2e", "ShopPlaceOrder", ...consumers].filter((name) => body.includes(`"${name}"`));
-      if (names.length === consumers.length + 2) break;
+      names = ["shop/e2e", "ShopPlaceOrder", "ShopOutboxPublisher", ...consumers].filter((name) =>
+        body.includes(`"${name}"`),
+      );
+      if (names.length === consumers.length + 3) break;
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  expect(names).toEqual(["shop/e2e", "ShopPlaceOrder", ...consumers]);
-  // Each event hangs under its own publish call: the map draws producer → transport → consumer for all four
-  // transports, and never the producer straight to a consumer.
+  expect(names).toEqual(["shop/e2e", "ShopPlaceOrder", "ShopOutboxPublisher", ...consumers]);
+  // The order and its events commit in one transaction; the table's stream feeds the outbox publisher, and each event
+  // hangs under its own publish call: the map draws producer → table → publisher → transport → consumer for all
+  // four transports, and never the producer straight to a transport or a consumer.
   const map = (await (await fetch(`${runtime.url}/_dev/service-map`)).json()) as ServiceMap;
   const nameOf = new Map(map.nodes.map((n) => [n.id, n.name]));
   const edges = map.edges.map((e) => `${nameOf.get(e.source)} -> ${nameOf.get(e.target)}`);
@@ -117,7 +120,9 @@ test("an order placed through the gateway reaches the ledger over all four trans
   const queue = "summit-e2e-ShopLabelRequestedQueue";
   expect(edges).toEqual(
     expect.arrayContaining([
-      ...["EventBridge", "Kinesis", topic, queue].map((hop) => `ShopPlaceOrder -> ${hop}`),
+      "ShopPlaceOrder -> DynamoDB",
+      "DynamoDB -> ShopOutboxPublisher",
+      ...["EventBridge", "Kinesis", topic, queue].map((hop) => `ShopOutboxPublisher -> ${hop}`),
       "EventBridge -> LedgerOrderPlaced",
       "EventBridge -> LedgerOrderPlacedBuffered",
       `${topic} -> LedgerReceiptIssued`,
@@ -125,7 +130,7 @@ test("an order placed through the gateway reaches the ledger over all four trans
       "Kinesis -> LedgerItemScanned",
     ]),
   );
-  expect(edges.filter((e) => e.startsWith("ShopPlaceOrder -> Ledger"))).toEqual([]);
+  expect(edges.filter((e) => e.startsWith("ShopPlaceOrder -> "))).toEqual(["ShopPlaceOrder -> DynamoDB"]);
   const list = (await (await fetch(`${runtime.url}/_dev/traces?limit=100`)).json()) as { items: { traceId: string }[] };
   expect(list.items.some((t) => t.traceId === root)).toBe(true);
 
@@ -201,7 +206,11 @@ test("a function killed right after its commit, before any publish: every event 
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // a second publish, were there one, would be in by now
-  expect(segmentNames(traceId).filter((name) => name.startsWith("publish ")).sort()).toEqual(
+  expect(
+    segmentNames(traceId)
+      .filter((name) => name.startsWith("publish "))
+      .sort(),
+  ).toEqual(
     ["shop.ItemScanned", "shop.LabelRequested", "shop.OrderPlaced", "shop.ReceiptIssued"].map((t) => `publish ${t}`),
   );
 });

@@ -567,21 +567,22 @@ describe("tracing a sign-up", () => {
     "CognitoIdentityProvider AdminConfirmSignUp",
     "DynamoDB PutItem",
     "DynamoDB TransactWriteItems",
-    "EventBridge PutEvents",
   ];
 
-  /** The AWS calls made in the UsersSignup function's own segment (not in segments it caused downstream). */
-  function signupCalls(timeline: TraceTimeline): { fn?: TimelineEntry; calls: TimelineEntry[] } {
+  /** The AWS calls made in function `name`'s own segment (not in segments it caused downstream). */
+  function callsOf(timeline: TraceTimeline, name: string): { fn?: TimelineEntry; calls: TimelineEntry[] } {
     const byId = new Map(timeline.entries.map((e) => [e.id, e]));
     const segmentOf = (entry: TimelineEntry): TimelineEntry | undefined => {
       let parent = entry.parentId === undefined ? undefined : byId.get(entry.parentId);
       while (parent && parent.kind !== "segment") parent = parent.parentId ? byId.get(parent.parentId) : undefined;
       return parent;
     };
-    const fn = timeline.entries.find((e) => e.kind === "segment" && e.name === "UsersSignup");
+    const fn = timeline.entries.find((e) => e.kind === "segment" && e.name === name);
     const calls = timeline.entries.filter((e) => e.namespace === "aws" && fn && segmentOf(e) === fn);
     return { fn, calls };
   }
+  const signupCalls = (timeline: TraceTimeline) => callsOf(timeline, "UsersSignup");
+  const publisherCalls = (timeline: TraceTimeline) => callsOf(timeline, "UsersOutboxPublisher");
   const callNames = (calls: readonly TimelineEntry[]) => calls.map((c) => `${c.name} ${c.operation}`);
 
   let traceId: string;
@@ -593,12 +594,17 @@ describe("tracing a sign-up", () => {
     traceId = TRACE_HEADER.exec(reply.headers.get("x-amzn-trace-id") ?? "")?.[1] ?? "";
   });
 
-  test("GET /_dev/traces/{traceId}: UsersSignup under the API stage, calling Cognito, DynamoDB and EventBridge", async () => {
+  test("GET /_dev/traces/{traceId}: UsersSignup under the API stage calls Cognito and DynamoDB; its event leaves from the outbox", async () => {
     const timeline = await readUntil(
       () => devJson<TraceTimeline>(`/_dev/traces/${traceId}`),
       (t) => {
         const { calls } = signupCalls(t);
-        return EXPECTED_CALLS.every((c) => callNames(calls).includes(c)) && calls.every((c) => !c.inProgress);
+        const published = publisherCalls(t).calls;
+        return (
+          EXPECTED_CALLS.every((c) => callNames(calls).includes(c)) &&
+          calls.every((c) => !c.inProgress) &&
+          published.some((c) => c.operation === "PutEvents" && !c.inProgress)
+        );
       },
     );
     expect(timeline.traceId).toBe(traceId);
@@ -611,9 +617,19 @@ describe("tracing a sign-up", () => {
     for (const c of calls) expect(c).toMatchObject({ status: 200, inProgress: false, error: false, fault: false });
     const claim = calls.find((c) => c.operation === "PutItem");
     expect(claim?.resource).toBe(dev.resources.UsersTable?.name);
-    // The event goes out only once the profile is committed.
+    // The function publishes nothing itself: the event commits with the profile, and the users outbox publisher, fed
+    // by the table's stream, sends it to the bus after the commit, in the same trace.
+    expect(callNames(calls)).not.toContain("EventBridge PutEvents");
     const commit = calls.find((c) => c.operation === "TransactWriteItems")!;
-    const publish = calls.find((c) => c.operation === "PutEvents")!;
+    const publisher = publisherCalls(timeline);
+    expect(publisher.fn).toMatchObject({
+      kind: "segment",
+      origin: "AWS::Lambda::Function",
+      error: false,
+      fault: false,
+    });
+    const publish = publisher.calls.find((c) => c.operation === "PutEvents")!;
+    expect(publish).toMatchObject({ status: 200, error: false, fault: false });
     expect(publish.offsetMs).toBeGreaterThanOrEqual(commit.offsetMs + (commit.durationMs ?? 0));
 
     const list = await devJson<{ items: TraceSummary[] }>("/_dev/traces?limit=100");
@@ -636,12 +652,11 @@ describe("tracing a sign-up", () => {
     expect(timeline.entries.filter((e) => e.fault)).toEqual([]);
   });
 
-  test("GET /_dev/service-map: edges from UsersSignup to Cognito, the users table and EventBridge", async () => {
+  test("GET /_dev/service-map: edges from UsersSignup to Cognito and the users table, from its outbox publisher to EventBridge", async () => {
     const signup = { name: "UsersSignup", type: "AWS::Lambda::Function" };
     const wanted = [
       { type: "AWS::CognitoIdentityProvider" },
       { type: "AWS::DynamoDB::Table", name: dev.resources.UsersTable?.name },
-      { type: "AWS::Events" },
     ];
     const nodeOf = (map: ServiceMap, id: string) => map.nodes.find((n) => n.id === id);
     const signupId = (map: ServiceMap) => map.nodes.find((n) => n.name === signup.name && n.type === signup.type)?.id;
@@ -669,6 +684,11 @@ describe("tracing a sign-up", () => {
     });
     const callers = map.edges.filter((e) => e.target === signupId(map)).map((e) => nodeOf(map, e.source));
     expect(callers).toContainEqual(expect.objectContaining({ type: "AWS::ApiGateway::Stage" }));
+    // Only the publisher reaches the bus.
+    expect(fromSignup.map((n) => n?.type)).not.toContain("AWS::Events");
+    const publisherId = map.nodes.find((n) => n.name === "UsersOutboxPublisher")?.id;
+    const fromPublisher = map.edges.filter((e) => e.source === publisherId).map((e) => nodeOf(map, e.target)?.type);
+    expect(fromPublisher).toContain("AWS::Events");
   });
 });
 

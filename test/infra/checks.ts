@@ -249,6 +249,26 @@ export function checkOutboxes(resources: readonly SynthResource[], topology: Top
   return problems;
 }
 
+/**
+ * One provisioned stream per Kinesis event, with the shards the topology derives from the contract's peak (a fixed
+ * count keeps the key-to-shard mapping, and so the order per key, stable).
+ */
+export function checkStreams(resources: readonly SynthResource[], topology: Topology): Problems {
+  const problems: Problems = [];
+  const streams = ofType(resources, "aws:kinesis/stream:Stream");
+  if (streams.length !== topology.streams.length)
+    problems.push(`${streams.length} streams for ${topology.streams.length} Kinesis events`);
+  for (const stream of topology.streams) {
+    const found = named(resources, "aws:kinesis/stream:Stream", `${stream.name}Stream`);
+    if (!found) problems.push(`${stream.name}: no stream`);
+    else if (obj(found.inputs.streamModeDetails).streamMode !== "PROVISIONED")
+      problems.push(`${stream.name}: not in provisioned mode`);
+    else if (found.inputs.shardCount !== stream.shards)
+      problems.push(`${stream.name}: ${String(found.inputs.shardCount)} shards, expected ${stream.shards}`);
+  }
+  return problems;
+}
+
 /** SQS and Kinesis event sources report partial batch failures; SQS ones honour the consumer's concurrency. */
 export function checkBatchResponses(resources: readonly SynthResource[], topology: Topology): Problems {
   const problems: Problems = [];
@@ -256,7 +276,9 @@ export function checkBatchResponses(resources: readonly SynthResource[], topolog
   const expected = topology.subscriptions.filter((s) => s.trigger.kind === "sqs" || s.trigger.kind === "kinesis");
   const sources = expected.length + topology.outboxes.length;
   if (mappings.length !== sources)
-    problems.push(`${mappings.length} event sources for ${expected.length} consumers and ${topology.outboxes.length} outboxes`);
+    problems.push(
+      `${mappings.length} event sources for ${expected.length} consumers and ${topology.outboxes.length} outboxes`,
+    );
   for (const m of mappings)
     if (!isDeepStrictEqual(m.inputs.functionResponseTypes, ["ReportBatchItemFailures"]))
       problems.push(`${m.name}: no partial batch responses`);
@@ -755,6 +777,7 @@ export function checkStage(result: SynthResult, topology: Topology, domain: stri
     failures: () => checkFailureHandling(resources, topology),
     batches: () => checkBatchResponses(resources, topology),
     outboxes: () => checkOutboxes(resources, topology),
+    streams: () => checkStreams(resources, topology),
     leastPrivilege: () => checkLeastPrivilege(resources, topology),
     handlers: () => checkHandlers(result, topology),
     environment: () => checkEnvironment(resources, topology),

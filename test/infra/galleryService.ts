@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { defineEvent } from "../../shared/events/defineEvent.js";
-import { defineService } from "../../shared/topology/index.js";
+import { bucket, defineService, userPool } from "../../shared/topology/index.js";
 
 /**
  * A test-only service with what the fixture services lack: the user pool (which the shop's authorized route needs)
@@ -26,8 +26,7 @@ export const UploadArrived = defineEvent({
 export const gallery = defineService({
   name: "gallery",
   basePath: "/gallery",
-  userPool: true,
-  bucket: { notifies: UploadArrived },
+  resources: { GalleryUserPool: userPool(), GalleryBucket: bucket({ notifies: UploadArrived }) },
   tables: {
     GalleryTable: {
       partitionKey: "pk",

@@ -19,6 +19,7 @@ import {
   checkRetention,
   checkRoleTrust,
   checkRoutes,
+  checkStreams,
   checkTracing,
   checkUserPool,
   checkUserPoolLinks,
@@ -97,6 +98,21 @@ describe("the stacks synthesized from the topology", () => {
     const lost = without(ci.resources, (r) => r.type.endsWith("BasePathMapping") && r.inputs.basePath === "ledger");
     expect(checkDomain(lost, topology, DOMAIN)).toEqual([expect.stringContaining("base paths")]);
     expect(checkDomain(ci.resources, topology, "api.example.com")).not.toEqual([]);
+  });
+
+  it("give each Kinesis stream the shards its contract's peak needs, in provisioned mode", () => {
+    expect(checkStreams(ci.resources, topology)).toEqual([]);
+    const stream = topology.streams[0]!;
+    const undersized = breakResource(
+      ci.resources,
+      (r) => r.type === "aws:kinesis/stream:Stream",
+      (i) => {
+        i.shardCount = stream.shards + 1;
+      },
+    );
+    expect(checkStreams(undersized, topology)).toEqual([
+      `${stream.name}: ${stream.shards + 1} shards, expected ${stream.shards}`,
+    ]);
   });
 
   it("deliver each consumed event by one rule, subscription or source with the contract's pattern or filter", () => {
@@ -208,7 +224,11 @@ describe("the stacks synthesized from the topology", () => {
 
     // Only the publisher may reach the bus: a route granted it could publish around the outbox.
     const bus = ci.resources.find((r) => r.type === "aws:cloudwatch/eventBus:EventBus")!.arn!;
-    const around = grant(ci.resources, "ShopPlaceOrderRole", { Effect: "Allow", Action: ["events:*"], Resource: [bus] });
+    const around = grant(ci.resources, "ShopPlaceOrderRole", {
+      Effect: "Allow",
+      Action: ["events:*"],
+      Resource: [bus],
+    });
     expect(checkOutboxes(around, topology)).toEqual(["ShopPlaceOrder may publish to Bus around shop's outbox"]);
   });
 

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import {
   CognitoIdentityProviderClient,
   CreateUserPoolCommand,
+  DescribeUserPoolCommand,
   ListUserPoolsCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import {
@@ -19,6 +20,7 @@ import {
 import { EventBridgeClient, ListEventBusesCommand } from "@aws-sdk/client-eventbridge";
 import {
   CreateStreamCommand,
+  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   KinesisClient,
@@ -38,7 +40,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { ListTopicsCommand, SNSClient } from "@aws-sdk/client-sns";
+import { CreateTopicCommand, ListTopicsCommand, SNSClient } from "@aws-sdk/client-sns";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -119,25 +121,65 @@ describe("SDK endpoint variables", () => {
 });
 
 describe("each service answers", () => {
+  // Each service creates a resource of its own and then reports that very resource: an answer, not just a 200.
+  // Other tests share these emulators, so a listing is checked to contain the resource, not to equal a list.
   it("DynamoDB, Kinesis, SQS, SNS, S3, Cognito", async () => {
-    expect((await new DynamoDBClient({}).send(new ListTablesCommand({}))).TableNames).toBeDefined();
+    const region = emulators.env.AWS_REGION;
+    const ddb = new DynamoDBClient({});
+    const TableName = unique();
+    const table = await ddb.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      }),
+    );
+    expect(table.TableDescription?.TableName).toBe(TableName);
+    expect((await ddb.send(new DescribeTableCommand({ TableName }))).Table?.KeySchema).toEqual([
+      { AttributeName: "pk", KeyType: "HASH" },
+    ]);
+
     const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });
-    expect((await kinesis.send(new ListKinesisStreamsCommand({}))).StreamNames).toBeDefined();
+    const StreamName = unique();
+    await kinesis.send(new CreateStreamCommand({ StreamName, ShardCount: 1 }));
+    const stream = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName }));
+    expect(stream.StreamDescriptionSummary).toMatchObject({ StreamName, OpenShardCount: 1 });
+
     const sqs = new SQSClient({});
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: unique() }));
     // The queue URL resolves, so the client's use of its host works with default configuration.
     expect(QueueUrl?.startsWith(`${emulators.endpoints.sqs}/000000000000/`)).toBe(true);
-    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "hello" }));
-    expect((await new SNSClient({}).send(new ListTopicsCommand({}))).Topics).toBeDefined();
-    expect((await new S3Client({}).send(new ListBucketsCommand({}))).Buckets).toBeDefined();
+    const sent = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "hello" }));
+    expect(sent.MD5OfMessageBody).toBe(createHash("md5").update("hello").digest("hex"));
+
+    const sns = new SNSClient({});
+    const topicName = unique();
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: topicName }));
+    expect(TopicArn).toBe(`arn:aws:sns:${region}:000000000000:${topicName}`);
+    expect((await sns.send(new ListTopicsCommand({}))).Topics).toContainEqual({ TopicArn });
+
+    const s3 = new S3Client({});
+    const Bucket = unique();
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toContain(Bucket);
+
     const cognito = new CognitoIdentityProviderClient({});
-    const pool = await cognito.send(new CreateUserPoolCommand({ PoolName: unique() }));
-    expect(pool.UserPool?.Id).toBeTruthy();
+    const PoolName = unique();
+    const pool = await cognito.send(new CreateUserPoolCommand({ PoolName }));
+    expect(pool.UserPool?.Name).toBe(PoolName);
+    const described = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: pool.UserPool?.Id }));
+    expect(described.UserPool).toMatchObject({ Id: pool.UserPool?.Id, Name: PoolName });
   });
 
   it("EventBridge stand-in listens", async () => {
+    // A POST that names no operation is refused as EventBridge refuses it: 400, UnknownOperationException.
     const res = await fetch(emulators.endpoints.eventbridge, { method: "POST" });
-    expect(res.status).toBeGreaterThanOrEqual(200);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ __type: "UnknownOperationException" });
+    // A real call is answered: every account has the `default` bus.
+    const { EventBuses } = await new EventBridgeClient({}).send(new ListEventBusesCommand({}));
+    expect(EventBuses?.map((bus) => bus.Name)).toContain("default");
   });
 });
 
@@ -528,7 +570,7 @@ describe("X-Ray collector", () => {
       expect(xray.traceIds()).toEqual(["1-b", "1-c"]);
       xray.clear();
       expect(xray.segments()).toEqual([]);
-      await expect(xray.waitFor(() => false, 50)).rejects.toThrow();
+      await expect(xray.waitFor(() => false, 50)).rejects.toThrow("no matching X-Ray segment within 50 ms");
     } finally {
       await xray.stop();
     }

@@ -18,7 +18,7 @@ import { decodeJwt, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Emulators, startEmulators } from "../../local/emulators/index.js";
 import { type Runtime, startRuntime } from "../../local/runtime/index.js";
-import { defineService } from "../../shared/topology/index.js";
+import { bucket, defineService, userPool } from "../../shared/topology/index.js";
 import { buildTopology } from "../../shared/topology/topology.js";
 import { newSegmentId, newTraceId } from "../../shared/tracing/traceHeader.js";
 import { ItemScanned, LabelRequested, OrderPlaced, ReceiptIssued } from "../fixtures/events.js";
@@ -32,8 +32,7 @@ const probe = defineService({
   name: "probe",
   basePath: "/probe",
   tables: {},
-  userPool: true,
-  bucket: { notifies: LabelRequested },
+  resources: { ProbeUserPool: userPool(), ProbeBucket: bucket({ notifies: LabelRequested }) },
   routes: [
     {
       method: "GET",

@@ -1,15 +1,14 @@
 import { PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
-import { PutBucketNotificationConfigurationCommand } from "@aws-sdk/client-s3";
 import { SubscribeCommand } from "@aws-sdk/client-sns";
-import { resourceNameFor } from "../../../shared/events/resources.js";
-import type { SubscriptionNode, Topology } from "../../../shared/topology/index.js";
+import type { OutboxNode, SubscriptionNode, Topology, Trigger } from "../../../shared/topology/index.js";
 import type { LambdaInvoker } from "../../eventbridge/index.js";
 import type { RuntimeClients } from "../clients.js";
 import { functionArn, functionNameOf } from "../functionEnvironment.js";
 import type { Resources } from "../provision.js";
 import { AsyncInvoker } from "./asyncInvoker.js";
-import type { KinesisCheckpoints } from "./kinesisCheckpoints.js";
+import { DynamoStreamPoller } from "./dynamoStreamPoller.js";
 import { KinesisPoller } from "./kinesisPoller.js";
+import type { ShardCheckpoints } from "./shardCheckpoints.js";
 import { subscribeFunctionToTopic } from "./snsSubscription.js";
 import { SqsPoller } from "./sqsPoller.js";
 import { envelopeTraceHeader } from "./traceParent.js";
@@ -21,6 +20,11 @@ export interface EventSourceTuning {
   /** Kinesis retry backoff base. */
   readonly kinesisRetryBaseDelayMs?: number;
   readonly kinesisPollIntervalMs?: number;
+  /** DynamoDB Streams retry backoff base (the outbox publishers' mappings). */
+  readonly dynamodbStreamRetryBaseDelayMs?: number;
+  readonly dynamodbStreamPollIntervalMs?: number;
+  /** How often the stream pollers describe their streams again for new shards. */
+  readonly shardDiscoveryIntervalMs?: number;
   /** See {@link SqsPoller}: shortens the wait of failed SQS messages (tests). */
   readonly sqsFailedVisibilitySeconds?: number;
   readonly sqsWaitSeconds?: number;
@@ -37,20 +41,21 @@ export interface EventSourcesInput {
   readonly accountId: string;
   /** Physical name prefix (app and stage), for the internal queues. */
   readonly prefix: string;
-  readonly checkpoints: KinesisCheckpoints;
+  readonly checkpoints: ShardCheckpoints;
   readonly tuning?: EventSourceTuning;
   readonly log?: (line: string) => void;
 }
 
 export interface RunningEventSources {
-  /** Each source by subscription (and `<bucket>Notifications`), with the service it belongs to. */
+  /** Each source by subscription and outbox publisher, with its service. */
   readonly sources: ReadonlyArray<{ readonly service: string; readonly source: EventSource }>;
   stop(): Promise<void>;
 }
 
 /**
- * Everything that carries events to functions, built from the subscriptions: bus rules and targets, topic
- * subscriptions, queue and stream pollers, and the buckets' object-created notifications.
+ * Everything that carries events to functions, built from the subscriptions and the outboxes: bus rules and
+ * targets, topic subscriptions, queue and stream pollers, the tables' stream pollers that feed the outbox
+ * publishers. (A bucket's object-created notifications are set up with the bucket, by its provisioner.)
  */
 export async function startEventSources(input: EventSourcesInput): Promise<RunningEventSources> {
   const { topology, resources, clients, region, accountId } = input;
@@ -96,26 +101,7 @@ export async function startEventSources(input: EventSourcesInput): Promise<Runni
       await wireDelivery(sub);
       wireTrigger(sub);
     }
-    for (const service of topology.services) {
-      if (!service.bucket) continue;
-      const contract = topology.events[service.bucket.notifies];
-      if (!contract) throw new Error(`${service.bucket.name} notifies ${service.bucket.notifies}, an unknown event`);
-      // S3 → SQS object-created notifications ("Amazon S3 Event Notifications"); the emulator delivers them.
-      await clients.s3.send(
-        new PutBucketNotificationConfigurationCommand({
-          Bucket: need(service.bucket.name).name,
-          NotificationConfiguration: {
-            QueueConfigurations: [
-              {
-                Id: `${service.bucket.name}ObjectCreated`,
-                QueueArn: need(resourceNameFor(contract)).arn,
-                Events: ["s3:ObjectCreated:*"],
-              },
-            ],
-          },
-        }),
-      );
-    }
+    for (const outbox of topology.outboxes) wireOutbox(outbox);
   } catch (error) {
     await Promise.allSettled(sources.map(({ source }) => source.stop()));
     throw error;
@@ -211,32 +197,65 @@ export async function startEventSources(input: EventSourcesInput): Promise<Runni
       add(
         sub.service,
         new KinesisPoller({
-          name: sub.name,
+          ...streamMapping(sub.name, sub.function, trigger, {
+            pollIntervalMs: input.tuning?.kinesisPollIntervalMs,
+            retryBaseDelayMs: input.tuning?.kinesisRetryBaseDelayMs,
+          }),
           kinesis: clients.kinesis,
-          sqs: clients.sqs,
           streamName: stream.name!,
           streamArn: stream.arn!,
-          fn: sub.function,
-          functionArn: arnOf(sub.function),
-          invoke: input.invoke,
-          batchSize: trigger.batchSize,
-          batchWindowSeconds: trigger.batchWindowSeconds,
-          retries: trigger.retries,
-          bisectOnError: trigger.bisectOnError,
-          filterPattern: trigger.filterPattern,
-          onFailureUrl: need(trigger.onFailure).url!,
-          checkpoints: input.checkpoints,
-          ...(input.tuning?.kinesisPollIntervalMs !== undefined
-            ? { pollIntervalMs: input.tuning.kinesisPollIntervalMs }
-            : {}),
-          ...(input.tuning?.kinesisRetryBaseDelayMs !== undefined
-            ? { retryBaseDelayMs: input.tuning.kinesisRetryBaseDelayMs }
-            : {}),
-          ...(input.log ? { log: input.log } : {}),
         }),
       );
     }
     // async triggers: the rule target or the topic subscription above invokes the function.
+  }
+
+  /** The table's stream → the service's outbox publisher (Lambda's DynamoDB event source mapping). */
+  function wireOutbox(outbox: OutboxNode): void {
+    const { trigger } = outbox;
+    const table = need(trigger.table);
+    if (typeof table.streamArn !== "string") throw new Error(`event sources: ${trigger.table} has no stream`);
+    add(
+      outbox.service,
+      new DynamoStreamPoller({
+        ...streamMapping(outbox.function, outbox.function, trigger, {
+          pollIntervalMs: input.tuning?.dynamodbStreamPollIntervalMs,
+          retryBaseDelayMs: input.tuning?.dynamodbStreamRetryBaseDelayMs,
+        }),
+        streams: clients.dynamodbStreams,
+        streamArn: table.streamArn,
+        region,
+      }),
+    );
+  }
+
+  /** What a stream's event source mapping takes from its trigger and the tuning, Kinesis and DynamoDB alike. */
+  function streamMapping(
+    name: string,
+    fn: string,
+    trigger: Extract<Trigger, { kind: "kinesis" | "dynamodb" }>,
+    tuning: { readonly pollIntervalMs: number | undefined; readonly retryBaseDelayMs: number | undefined },
+  ) {
+    const discoveryIntervalMs = input.tuning?.shardDiscoveryIntervalMs;
+    return {
+      name,
+      sqs: clients.sqs,
+      fn,
+      functionArn: arnOf(fn),
+      invoke: input.invoke,
+      batchSize: trigger.batchSize,
+      batchWindowSeconds: trigger.batchWindowSeconds,
+      retries: trigger.retries,
+      ...(trigger.kind === "dynamodb" ? { maxRecordAgeSeconds: trigger.maxRecordAgeSeconds } : {}),
+      bisectOnError: trigger.bisectOnError,
+      filterPattern: trigger.filterPattern,
+      onFailureUrl: need(trigger.onFailure).url!,
+      checkpoints: input.checkpoints,
+      ...(tuning.pollIntervalMs !== undefined ? { pollIntervalMs: tuning.pollIntervalMs } : {}),
+      ...(tuning.retryBaseDelayMs !== undefined ? { retryBaseDelayMs: tuning.retryBaseDelayMs } : {}),
+      ...(discoveryIntervalMs !== undefined ? { discoveryIntervalMs } : {}),
+      ...(input.log ? { log: input.log } : {}),
+    };
   }
 
   return {

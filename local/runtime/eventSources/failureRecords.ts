@@ -41,25 +41,41 @@ export function asyncFailureRecord(input: {
   };
 }
 
+/** Where a stream event source mapping's discarded records are: its on-failure record names them, never holds them. */
+export type StreamBatchInfoKey = "KinesisBatchInfo" | "DDBStreamBatchInfo";
+
 /**
- * The record a Kinesis event source mapping's on-failure destination receives (Lambda developer guide,
- * "Retaining discarded batch records for a Kinesis event source"): not the records, but where they are.
+ * The record a stream event source mapping's on-failure destination receives (Lambda developer guide,
+ * "Retaining discarded batch records for a Kinesis event source" and "… for a DynamoDB event source"): not the
+ * records, but where they are, under `KinesisBatchInfo` or `DDBStreamBatchInfo`. `RecordAgeExceeded` when the
+ * batch outlived the mapping's maximum record age, else `RetryAttemptsExhausted`.
  */
-export function kinesisFailureRecord(input: {
+export function streamFailureRecord(input: {
+  batchInfo: StreamBatchInfoKey;
   functionArn: string;
   streamArn: string;
   shardId: string;
   records: readonly { sequenceNumber: string; arrivedAt: Date }[];
   invokeCount: number;
   outcome: Failed | undefined;
+  condition?: "RetryAttemptsExhausted" | "RecordAgeExceeded";
 }) {
   const first = input.records[0];
   const last = input.records.at(-1);
+  const batchInfo = {
+    shardId: input.shardId,
+    startSequenceNumber: first?.sequenceNumber ?? "",
+    endSequenceNumber: last?.sequenceNumber ?? "",
+    approximateArrivalOfFirstRecord: (first?.arrivedAt ?? new Date()).toISOString(),
+    approximateArrivalOfLastRecord: (last?.arrivedAt ?? new Date()).toISOString(),
+    batchSize: input.records.length,
+    streamArn: input.streamArn,
+  };
   return {
     requestContext: {
       requestId: randomUUID(),
       functionArn: input.functionArn,
-      condition: "RetryAttemptsExhausted",
+      condition: input.condition ?? "RetryAttemptsExhausted",
       approximateInvokeCount: input.invokeCount,
     },
     responseContext: {
@@ -69,14 +85,6 @@ export function kinesisFailureRecord(input: {
     },
     version: "1.0",
     timestamp: new Date().toISOString(),
-    KinesisBatchInfo: {
-      shardId: input.shardId,
-      startSequenceNumber: first?.sequenceNumber ?? "",
-      endSequenceNumber: last?.sequenceNumber ?? "",
-      approximateArrivalOfFirstRecord: (first?.arrivedAt ?? new Date()).toISOString(),
-      approximateArrivalOfLastRecord: (last?.arrivedAt ?? new Date()).toISOString(),
-      batchSize: input.records.length,
-      streamArn: input.streamArn,
-    },
+    [input.batchInfo]: batchInfo,
   };
 }
