@@ -1,4 +1,4 @@
-import type { OutboxNode, SubscriptionNode, Topology } from "../shared/topology/index.js";
+import type { OutboxNode, SubscriptionNode, Topology, Trigger } from "../shared/topology/index.js";
 import type { Tables } from "./data.js";
 import type { Functions } from "./functions.js";
 import type { Transports } from "./transports.js";
@@ -65,22 +65,32 @@ function wireTrigger(sub: SubscriptionNode, functions: Functions, transports: Tr
     const dlq = need(transports.queues[trigger.onFailure], `DLQ ${trigger.onFailure}`);
     stream.subscribe(sub.name, fn.arn, {
       filters: [trigger.filterPattern],
-      transform: {
-        eventSourceMapping: (args) => {
-          // Replay: a new consumer starts from the oldest record kept, not from now (SST defaults to LATEST).
-          args.startingPosition = "TRIM_HORIZON";
-          args.batchSize = trigger.batchSize;
-          args.maximumBatchingWindowInSeconds = trigger.batchWindowSeconds;
-          // A failing batch is split in two until the poison record is alone, retried, then sent to the DLQ,
-          // so one bad record does not block its shard until it expires.
-          args.bisectBatchOnFunctionError = trigger.bisectOnError;
-          args.maximumRetryAttempts = trigger.retries;
-          args.destinationConfig = { onFailure: { destinationArn: dlq.arn } };
-          args.functionResponseTypes = ["ReportBatchItemFailures"];
-        },
-      },
+      transform: { eventSourceMapping: streamMapping(trigger, dlq.arn) },
     });
   }
+}
+
+/**
+ * The settings every stream mapping shares (a Kinesis consumer's, an outbox publisher's). Replay: it starts from the
+ * oldest record kept, not from now (SST defaults to LATEST). A failing batch is split in two until the poison record
+ * is alone, retried, then its location sent to the DLQ, so one bad record does not block its shard until it expires;
+ * failures are reported per record.
+ */
+function streamMapping(
+  trigger: Extract<Trigger, { kind: "kinesis" | "dynamodb" }>,
+  dlqArn: $util.Input<string>,
+): (args: aws.lambda.EventSourceMappingArgs) => undefined {
+  return (args) => {
+    args.startingPosition = "TRIM_HORIZON";
+    args.batchSize = trigger.batchSize;
+    args.maximumBatchingWindowInSeconds = trigger.batchWindowSeconds;
+    args.bisectBatchOnFunctionError = trigger.bisectOnError;
+    args.maximumRetryAttempts = trigger.retries;
+    if (trigger.kind === "dynamodb") args.maximumRecordAgeInSeconds = trigger.maxRecordAgeSeconds;
+    args.destinationConfig = { onFailure: { destinationArn: dlqArn } };
+    args.functionResponseTypes = ["ReportBatchItemFailures"];
+    return undefined;
+  };
 }
 
 /**
@@ -93,21 +103,10 @@ function wireOutbox(outbox: OutboxNode, functions: Functions, tables: Tables, tr
   const fn = need(functions[outbox.function], `function ${outbox.function}`);
   const table = need(tables[trigger.table], `table ${trigger.table}`);
   const dlq = need(transports.queues[trigger.onFailure], `DLQ ${trigger.onFailure}`);
+  // The publisher must see every outbox item ever written, not only those after the mapping exists.
   table.subscribe(outbox.function, fn.arn, {
     filters: [trigger.filterPattern],
-    transform: {
-      eventSourceMapping: (args) => {
-        // The publisher must see every outbox item ever written, not only those after the mapping exists.
-        args.startingPosition = "TRIM_HORIZON";
-        args.batchSize = trigger.batchSize;
-        args.maximumBatchingWindowInSeconds = trigger.batchWindowSeconds;
-        args.bisectBatchOnFunctionError = trigger.bisectOnError;
-        args.maximumRetryAttempts = trigger.retries;
-        args.maximumRecordAgeInSeconds = trigger.maxRecordAgeSeconds;
-        args.destinationConfig = { onFailure: { destinationArn: dlq.arn } };
-        args.functionResponseTypes = ["ReportBatchItemFailures"];
-      },
-    },
+    transform: { eventSourceMapping: streamMapping(trigger, dlq.arn) },
   });
 }
 

@@ -1,5 +1,9 @@
 import type { EventContract, PayloadInput } from "../events/defineEvent.js";
-import { limits, outgoingEvents, PublishError } from "../publish/index.js";
+// The modules themselves, not the publish face: a writer builds envelopes and never sends, so its bundle carries no
+// sender (the face's `publish` would bring every transport's client along as lazy chunks).
+import { PublishError } from "../publish/errors.js";
+import { limits } from "../publish/limits.js";
+import { outgoingEvents } from "../publish/outgoingEvents.js";
 import type { Transport } from "../routing/index.js";
 import type { TableDefinition } from "../topology/defineService.js";
 import { OUTBOX_KEY_PREFIX } from "../topology/outbox.js";

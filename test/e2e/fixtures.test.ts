@@ -56,7 +56,32 @@ async function accessToken(): Promise<string> {
 interface Entry {
   consumer: string;
   type: string;
+  eventId: string;
+  traceHeader?: string;
   receivedTraceHeader?: string;
+}
+
+/** Every ledger consumer, one per transport (the bus has two: one direct, one buffered). */
+const consumers = [
+  "LedgerOrderPlaced",
+  "LedgerOrderPlacedBuffered",
+  "LedgerReceiptIssued",
+  "LedgerLabelRequested",
+  "LedgerItemScanned",
+];
+
+/** What the ledger recorded for an order, once every consumer has recorded it (or 30 s have passed). */
+async function ledgerEntries(orderId: string): Promise<Entry[]> {
+  let entries: Entry[] = [];
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${runtime.url}/ledger/entries/${orderId}`);
+    expect(res.status).toBe(200);
+    entries = ((await res.json()) as { items: Entry[] }).items;
+    if (consumers.every((c) => entries.some((e) => e.consumer === c))) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return entries;
 }
 
 interface ServiceMap {
@@ -75,22 +100,7 @@ test("an order placed through the gateway reaches the ledger over all four trans
   expect(placed.status, `${await placed.clone().text()}\n${logs.slice(-20).join("\n")}`).toBe(201);
   const root = parseTraceHeader(placed.headers.get("x-amzn-trace-id"))!.root;
 
-  const consumers = [
-    "LedgerOrderPlaced",
-    "LedgerOrderPlacedBuffered",
-    "LedgerReceiptIssued",
-    "LedgerLabelRequested",
-    "LedgerItemScanned",
-  ];
-  let entries: Entry[] = [];
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const res = await fetch(`${runtime.url}/ledger/entries/${orderId}`);
-    expect(res.status).toBe(200);
-    entries = ((await res.json()) as { items: Entry[] }).items;
-    if (consumers.every((c) => entries.some((e) => e.consumer === c))) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  const entries = await ledgerEntries(orderId);
   expect(entries.map((e) => e.consumer).sort(), logs.slice(-30).join("\n")).toEqual([...consumers].sort());
   // Every consumer ran under the trace the gateway started.
   for (const entry of entries) expect(parseTraceHeader(entry.receivedTraceHeader)?.root, entry.consumer).toBe(root);
@@ -173,21 +183,7 @@ test("a function killed right after its commit, before any publish: every event 
   expect(res.status).toBe(502);
   expect(logs.some((line) => /ShopPlaceOrderThenCrash|sandbox exited/.test(line))).toBe(true);
 
-  const consumers = [
-    "LedgerOrderPlaced",
-    "LedgerOrderPlacedBuffered",
-    "LedgerReceiptIssued",
-    "LedgerLabelRequested",
-    "LedgerItemScanned",
-  ];
-  let entries: (Entry & { eventId: string; traceHeader?: string })[] = [];
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const found = await fetch(`${runtime.url}/ledger/entries/${orderId}`);
-    entries = ((await found.json()) as { items: typeof entries }).items;
-    if (consumers.every((c) => entries.some((e) => e.consumer === c))) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  const entries = await ledgerEntries(orderId);
   expect(entries.map((e) => e.consumer).sort(), logs.slice(-30).join("\n")).toEqual([...consumers].sort());
   // Each event was published once: one event id per event type, and one publish of each in the trace.
   const idsByType = new Map<string, Set<string>>();

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import * as v from "valibot";
 import { beforeAll, describe, expect, it, vi } from "vitest";
@@ -7,6 +7,7 @@ import { linkEnv, resetResourceCache } from "../../shared/config.js";
 import { httpHandler } from "../../shared/http/index.js";
 import { logger } from "../../shared/logging/index.js";
 import { useEmulators } from "../support/emulators.js";
+import { createKeyedTable } from "../support/tables.js";
 
 // The production path end to end: the default document client, pointed at DynamoDB Local by the environment.
 const emulators = useEmulators();
@@ -50,20 +51,7 @@ function post(key: string, body: unknown): Promise<APIGatewayProxyResult> {
 
 beforeAll(async () => {
   vi.spyOn(logger, "error").mockImplementation(() => {});
-  await new DynamoDBClient(emulators.clientConfig("dynamodb")).send(
-    new CreateTableCommand({
-      TableName,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "sk", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "pk", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
-      ],
-    }),
-  );
+  await createKeyedTable(new DynamoDBClient(emulators.clientConfig("dynamodb")), TableName);
   Object.assign(process.env, linkEnv("ThreadsTable", { name: TableName }));
   resetResourceCache();
 });

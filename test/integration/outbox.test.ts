@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -18,7 +18,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { matchesPattern } from "../../local/eventbridge/matchPattern.js";
 import { dynamodbStreamEvent } from "../../local/lambdaEvents.js";
 import { resetAwsClients, useAwsClients } from "../../shared/aws/index.js";
-import { linkEnv, resetResourceCache } from "../../shared/config.js";
 import { runWithInvocation } from "../../shared/context/index.js";
 import { tableOf } from "../../shared/data/index.js";
 import { logger } from "../../shared/logging/index.js";
@@ -28,6 +27,8 @@ import { limits, outgoingEvents, PublishError } from "../../shared/publish/index
 import { outboxFilter } from "../../shared/topology/index.js";
 import { lambdaContext } from "../support/apiEvents.js";
 import { useEmulators } from "../support/emulators.js";
+import { useLinks } from "../support/links.js";
+import { createKeyedTable } from "../support/tables.js";
 import { NoteQueued, NoteStreamed, notePayload, traceHeader } from "../support/transportContracts.js";
 import { createQueue, createStream, receive, uniqueName } from "../support/transportWiring.js";
 
@@ -50,44 +51,25 @@ let streamName = "";
 let queue = { url: "", arn: "" };
 let failures = { url: "", arn: "" };
 const seen = new Set<string>();
-const linked: string[] = [];
+const link = useLinks();
 vi.spyOn(logger, "warn").mockImplementation(() => {});
 vi.spyOn(logger, "error").mockImplementation(() => {});
 vi.spyOn(logger, "info").mockImplementation(() => {});
 
 beforeAll(async () => {
-  const created = await dynamo.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "sk", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "pk", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
-      ],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_IMAGE" },
-    }),
-  );
-  streamArn = created.TableDescription!.LatestStreamArn!;
+  const created = await createKeyedTable(dynamo, tableName, { stream: "NEW_IMAGE" });
+  streamArn = created.LatestStreamArn!;
   streamName = (await createStream(kinesis)).name;
   queue = await createQueue(sqs, "outbox-notes");
   failures = await createQueue(sqs, "outbox-failures");
-  const env = {
-    ...linkEnv("LabTable", { name: tableName }),
-    ...linkEnv("LabNoteStreamedStream", { name: streamName }),
-    ...linkEnv("LabNoteQueuedQueue", { url: queue.url }),
-  };
-  Object.assign(process.env, env);
-  linked.push(...Object.keys(env));
-  resetResourceCache();
+  link({
+    LabTable: { name: tableName },
+    LabNoteStreamedStream: { name: streamName },
+    LabNoteQueuedQueue: { url: queue.url },
+  });
 });
 
 afterAll(() => {
-  for (const name of linked) delete process.env[name];
-  resetResourceCache();
   dynamo.destroy();
   streams.destroy();
   sqs.destroy();

@@ -26,12 +26,12 @@ import { handler as updateMe } from "../../services/users/routes/updateMe.js";
 import users from "../../services/users/service.js";
 import { keys } from "../../services/users/store.js";
 import { resetAwsClients, useAwsClients } from "../../shared/aws/index.js";
-import { linkEnv, resetResourceCache } from "../../shared/config.js";
 import { HttpProblem } from "../../shared/http/problem.js";
 import { logger } from "../../shared/logging/index.js";
 import { buildTopology } from "../../shared/topology/index.js";
 import { apiEvent, lambdaContext } from "../support/apiEvents.js";
 import { useEmulators } from "../support/emulators.js";
+import { useLinks } from "../support/links.js";
 
 /**
  * The sign-up saga's failure paths, over the wire: the real SDK against DynamoDB Local, cognito-local and the
@@ -50,7 +50,7 @@ const observer = {
 };
 let table = "";
 let pool = { id: "", clientId: "" };
-const linked: string[] = [];
+const link = useLinks();
 
 beforeAll(async () => {
   const resources = await provision(buildTopology([users]), {
@@ -59,23 +59,14 @@ beforeAll(async () => {
     accountId: "000000000000",
     prefix,
   });
-  const { UsersTable, UsersUserPool, Bus } = resources;
-  if (!UsersTable || !UsersUserPool || !Bus) throw new Error(`provisioned only ${Object.keys(resources).join(", ")}`);
+  const { UsersTable, UsersUserPool } = resources;
+  if (!UsersTable || !UsersUserPool) throw new Error(`provisioned only ${Object.keys(resources).join(", ")}`);
   table = UsersTable.name!;
   pool = { id: UsersUserPool.id as string, clientId: UsersUserPool.clientId as string };
-  const env = {
-    ...linkEnv("UsersTable", UsersTable),
-    ...linkEnv("UsersUserPool", UsersUserPool),
-    ...linkEnv("Bus", Bus),
-  };
-  Object.assign(process.env, env);
-  linked.push(...Object.keys(env));
-  resetResourceCache();
+  link({ UsersTable, UsersUserPool });
 });
 
 afterAll(() => {
-  for (const name of linked) delete process.env[name];
-  resetResourceCache();
   observedTable.destroy(); // a document client's destroy() leaves its base client open
   observer.cognito.destroy();
 });
