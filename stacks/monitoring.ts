@@ -10,6 +10,8 @@ export interface Monitoring {
 
 /** A stream consumer this far behind (ms) is losing the race against retention. */
 const ITERATOR_AGE_LIMIT_MS = 60_000;
+/** Events leave the outbox within seconds normally; a minute late is worth a person's attention. */
+const OUTBOX_LAG_LIMIT_MS = 60_000;
 
 type AlarmArgs = Omit<aws.cloudwatch.MetricAlarmArgs, "evaluationPeriods"> & { evaluationPeriods?: number };
 
@@ -24,8 +26,8 @@ function alarm(name: string, args: AlarmArgs): aws.cloudwatch.MetricAlarm {
 }
 
 /**
- * Alarms on what needs a person: anything in a DLQ, any function error, a stream consumer falling behind; and a
- * dashboard per service with its functions, its API and its DLQs.
+ * Alarms on what needs a person: anything in a DLQ, any function error, a stream consumer or an outbox falling
+ * behind; and a dashboard per service with its functions, its API and its DLQs.
  */
 export function createMonitoring(
   topology: Topology,
@@ -77,6 +79,24 @@ export function createMonitoring(
       period: 300,
       comparisonOperator: "GreaterThanThreshold",
       threshold: ITERATOR_AGE_LIMIT_MS,
+    });
+  }
+
+  for (const outbox of topology.outboxes) {
+    const publisher = functions[outbox.function];
+    if (!publisher) continue;
+    // Lambda's IteratorAge for the publisher's stream mapping: how old the newest record it finished was when it
+    // finished, i.e. how late the service's events leave. A transport outage shows here first (events are held, in
+    // order, not lost); a minute behind means consumers are a minute behind too.
+    alarms[`${outbox.function}IteratorAge`] = alarm(`${outbox.function}IteratorAgeAlarm`, {
+      alarmDescription: `${outbox.service}'s events leave its outbox more than ${OUTBOX_LAG_LIMIT_MS} ms after their write`,
+      namespace: "AWS/Lambda",
+      metricName: "IteratorAge",
+      dimensions: { FunctionName: publisher.name },
+      statistic: "Maximum",
+      period: 60,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: OUTBOX_LAG_LIMIT_MS,
     });
   }
 

@@ -420,6 +420,9 @@ export function checkMonitoring(resources: readonly SynthResource[], topology: T
     )
       problems.push(`${sub.name}: no iterator age alarm`);
   }
+  for (const outbox of topology.outboxes)
+    if (!alarmOn("IteratorAge", "FunctionName", outbox.function, "Function"))
+      problems.push(`${outbox.function}: no outbox lag alarm`);
   const dashboards = ofType(resources, "aws:cloudwatch/dashboard:Dashboard").map((d) => d.inputs.dashboardName);
   for (const service of topology.services)
     if (!dashboards.includes(`summit-${stage}-${service.name}`)) problems.push(`${service.name}: no dashboard`);

@@ -303,6 +303,11 @@ describe("the stacks synthesized from the topology", () => {
     expect(checkMonitoring(ci.resources, topology, "ci")).toEqual([]);
     const quiet = without(ci.resources, (r) => r.type.endsWith("MetricAlarm") && r.inputs.metricName === "Errors");
     expect(checkMonitoring(quiet, topology, "ci")).toHaveLength(topology.functions.length);
+    const unwatched = without(
+      ci.resources,
+      (r) => r.type.endsWith("MetricAlarm") && r.inputs.metricName === "IteratorAge",
+    );
+    expect(checkMonitoring(unwatched, topology, "ci")).toEqual(["ShopOutboxPublisher: no outbox lag alarm"]);
     const blind = without(ci.resources, (r) => r.type.endsWith("Dashboard"));
     expect(checkMonitoring(blind, topology, "ci")).toHaveLength(topology.services.length);
   });

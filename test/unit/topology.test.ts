@@ -211,6 +211,31 @@ describe("the outbox", () => {
 describe("consistency check", () => {
   const broken = (services: ServiceDefinition[]) => checkTopology(buildTopology(services));
 
+  test("finds idempotency records kept in a table without the shape they need, or in no table of the service", () => {
+    const ttlless: ServiceDefinition = {
+      ...shop,
+      tables: { ShopTable: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" }, Keys: { partitionKey: "id" } },
+      routes: [{ ...shop.routes[0]!, idempotency: { table: "Keys" } }],
+    };
+    expect(
+      broken([
+        { ...ttlless, tables: { ...ttlless.tables, ShopTable: { ...ttlless.tables.ShopTable!, outbox: true } } },
+        ledger,
+      ]),
+    ).toEqual([
+      'Keys keeps idempotency records, which need the partition key "pk", but it is "id"',
+      'Keys keeps idempotency records, which need the sort key "sk", but it has none',
+      'Keys keeps idempotency records, which need the TTL attribute "expiresAt", but it has none',
+    ]);
+    const elsewhere: ServiceDefinition = {
+      ...shop,
+      routes: [{ ...shop.routes[0]!, idempotency: { table: "LedgerTable" } }],
+    };
+    expect(broken([elsewhere, ledger])).toEqual([
+      "POST /shop/orders keeps idempotency records in LedgerTable, not its table",
+    ]);
+  });
+
   test("finds a consumed event that nobody publishes", () => {
     expect(broken([ledger])).toEqual(
       expect.arrayContaining([
