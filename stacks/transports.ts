@@ -1,4 +1,4 @@
-import type { QueueNode, Topology } from "../shared/topology/index.js";
+import { type QueueNode, shardsOnStage, type Topology } from "../shared/topology/index.js";
 
 export interface Transports {
   readonly bus?: sst.aws.Bus;
@@ -53,7 +53,7 @@ export function createTransports(topology: Topology): Transports {
         stream: (args) => {
           // Order is per partition key within a shard: a fixed shard count keeps the key-to-shard mapping stable.
           args.streamModeDetails = { streamMode: "PROVISIONED" };
-          args.shardCount = stream.shards;
+          args.shardCount = shardsOnStage(stream.shards, $app.stage);
           args.retentionPeriod = REPLAY_RETENTION_HOURS;
         },
       },

@@ -23,7 +23,7 @@ export type {
   ResourceOptions,
 } from "./resources/index.js";
 export { bucket, resourcesOfKind, userPool } from "./resources/index.js";
-export { SHARD_LIMITS, shardsFor } from "./streamShards.js";
+export { DEVELOPMENT_MAX_SHARDS, SHARD_LIMITS, shardsFor, shardsOnStage } from "./streamShards.js";
 export type {
   Delivery,
   EventPattern,

@@ -37,3 +37,15 @@ export function shardsFor(estimate: ThroughputEstimate | undefined, consumers: n
     Math.ceil((bytesPerSecond * consumers) / SHARD_LIMITS.bytesOutPerSecond),
   );
 }
+
+/**
+ * A development stage's streams carry a developer's traffic, not the seed's: at most this many shards each, so that
+ * `sst deploy --stage alice` does not rent production's capacity (120 shards ≈ 120 × $0.015 an hour, about
+ * $1,300 a month, for one stream). Order per key holds at any shard count.
+ */
+export const DEVELOPMENT_MAX_SHARDS = 1;
+
+/** The shards a stream gets on `stage`: its full count in production, {@link DEVELOPMENT_MAX_SHARDS} elsewhere. */
+export function shardsOnStage(shards: number, stage: string): number {
+  return stage === "production" ? shards : Math.min(shards, DEVELOPMENT_MAX_SHARDS);
+}

@@ -10,6 +10,7 @@ import {
   type ResourceKind,
   resourcesOfKind,
   rulePattern,
+  shardsOnStage,
   streamFilter,
   type Topology,
 } from "../../shared/topology/index.js";
@@ -253,7 +254,7 @@ export function checkOutboxes(resources: readonly SynthResource[], topology: Top
  * One provisioned stream per Kinesis event, with the shards the topology derives from the contract's peak (a fixed
  * count keeps the key-to-shard mapping, and so the order per key, stable).
  */
-export function checkStreams(resources: readonly SynthResource[], topology: Topology): Problems {
+export function checkStreams(resources: readonly SynthResource[], topology: Topology, stage: string): Problems {
   const problems: Problems = [];
   const streams = ofType(resources, "aws:kinesis/stream:Stream");
   if (streams.length !== topology.streams.length)
@@ -263,8 +264,10 @@ export function checkStreams(resources: readonly SynthResource[], topology: Topo
     if (!found) problems.push(`${stream.name}: no stream`);
     else if (obj(found.inputs.streamModeDetails).streamMode !== "PROVISIONED")
       problems.push(`${stream.name}: not in provisioned mode`);
-    else if (found.inputs.shardCount !== stream.shards)
-      problems.push(`${stream.name}: ${String(found.inputs.shardCount)} shards, expected ${stream.shards}`);
+    else if (found.inputs.shardCount !== shardsOnStage(stream.shards, stage))
+      problems.push(
+        `${stream.name}: ${String(found.inputs.shardCount)} shards, expected ${shardsOnStage(stream.shards, stage)}`,
+      );
   }
   return problems;
 }
@@ -780,7 +783,7 @@ export function checkStage(result: SynthResult, topology: Topology, domain: stri
     failures: () => checkFailureHandling(resources, topology),
     batches: () => checkBatchResponses(resources, topology),
     outboxes: () => checkOutboxes(resources, topology),
-    streams: () => checkStreams(resources, topology),
+    streams: () => checkStreams(resources, topology, result.app.stage),
     leastPrivilege: () => checkLeastPrivilege(resources, topology),
     handlers: () => checkHandlers(result, topology),
     environment: () => checkEnvironment(resources, topology),

@@ -100,19 +100,31 @@ describe("the stacks synthesized from the topology", () => {
     expect(checkDomain(ci.resources, topology, "api.example.com")).not.toEqual([]);
   });
 
-  it("give each Kinesis stream the shards its contract's peak needs, in provisioned mode", () => {
-    expect(checkStreams(ci.resources, topology)).toEqual([]);
+  it("give each Kinesis stream the shards its contract's peak needs in production, and one elsewhere", () => {
+    expect(checkStreams(ci.resources, topology, "ci")).toEqual([]);
+    expect(checkStreams(production.resources, topology, "production")).toEqual([]);
     const stream = topology.streams[0]!;
     const undersized = breakResource(
-      ci.resources,
+      production.resources,
       (r) => r.type === "aws:kinesis/stream:Stream",
       (i) => {
         i.shardCount = stream.shards + 1;
       },
     );
-    expect(checkStreams(undersized, topology)).toEqual([
+    expect(checkStreams(undersized, topology, "production")).toEqual([
       `${stream.name}: ${stream.shards + 1} shards, expected ${stream.shards}`,
     ]);
+    // A development stage with production's capacity is a bill nobody asked for.
+    const eight = { ...topology, streams: [{ ...stream, shards: 8 }] };
+    const rented = breakResource(
+      ci.resources,
+      (r) => r.type === "aws:kinesis/stream:Stream",
+      (i) => {
+        i.shardCount = 8;
+      },
+    );
+    expect(checkStreams(rented, eight, "production")).toEqual([]);
+    expect(checkStreams(rented, eight, "ci")).toEqual([`${stream.name}: 8 shards, expected 1`]);
   });
 
   it("deliver each consumed event by one rule, subscription or source with the contract's pattern or filter", () => {
