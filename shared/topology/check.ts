@@ -1,6 +1,7 @@
 // The module itself, not the data layer's face: the topology stays free of SDK clients.
 import { idempotencyTableProblems } from "../data/idempotencyTableProblems.js";
 import { resourceNameFor } from "../events/resources.js";
+import { leavesThroughOutbox } from "./outbox.js";
 import type { Topology } from "./topology.js";
 
 /** One thing wrong with the topology, in words a reviewer can act on. */
@@ -115,7 +116,11 @@ export function checkTopology(topology: Topology): TopologyProblem[] {
 function outboxProblems(topology: Topology): TopologyProblem[] {
   const problems: TopologyProblem[] = [];
   for (const service of topology.services) {
-    if (service.publishes.length === 0) continue;
+    const viaOutbox = service.publishes.filter((type) => {
+      const contract = topology.events[type];
+      return contract !== undefined && leavesThroughOutbox(contract);
+    });
+    if (viaOutbox.length === 0) continue;
     const outbox = topology.outboxes.find((o) => o.service === service.name);
     if (!outbox) {
       problems.push(
@@ -127,7 +132,7 @@ function outboxProblems(topology: Topology): TopologyProblem[] {
     if (!table?.sortKey) problems.push(`${service.name}'s outbox table ${outbox.table} has no sort key`);
     if (!table?.ttl) problems.push(`${service.name}'s outbox table ${outbox.table} has no TTL attribute`);
     const transports = new Set(
-      service.publishes.flatMap((type) => {
+      outbox.events.flatMap((type) => {
         const contract = topology.events[type];
         return contract ? [resourceNameFor(contract)] : [];
       }),

@@ -12,7 +12,7 @@ export type {
 export { defineRoute, defineService } from "./defineService.js";
 export { routeFunctionNames } from "./functionNames.js";
 export { handlerExport, handlerFile, pascal } from "./names.js";
-export { OUTBOX_KEY_PREFIX, OUTBOX_PUBLISHER_HANDLER } from "./outbox.js";
+export { leavesThroughOutbox, OUTBOX_KEY_PREFIX, OUTBOX_PUBLISHER_HANDLER } from "./outbox.js";
 export type {
   BucketOptions,
   ResourceDeclaration,

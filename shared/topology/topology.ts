@@ -12,7 +12,7 @@ import type {
 } from "./defineService.js";
 import { routeFunctionNames } from "./functionNames.js";
 import { pascal } from "./names.js";
-import { OUTBOX_KEY_PREFIX, OUTBOX_PUBLISHER_HANDLER } from "./outbox.js";
+import { leavesThroughOutbox, OUTBOX_KEY_PREFIX, OUTBOX_PUBLISHER_HANDLER } from "./outbox.js";
 import { type ResourceNode, resourceNode } from "./resources/index.js";
 import { shardsFor } from "./streamShards.js";
 
@@ -152,6 +152,8 @@ export interface OutboxNode {
   readonly service: string;
   readonly table: string;
   readonly function: string;
+  /** The events that leave through it: every event the service publishes but its click-streams. */
+  readonly events: readonly string[];
   readonly trigger: Extract<Trigger, { kind: "dynamodb" }>;
   /** The publisher's DLQ: poison outbox items (with their reason) and batches the mapping gave up on. */
   readonly failureDestination: string;
@@ -307,18 +309,21 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
     const ownTables = Object.keys(service.tables);
     for (const [name, table] of Object.entries(service.tables))
       tables.push({ ...table, name, service: service.name, stream: table.stream ?? "NEW_IMAGE" });
-    const outbox = service.publishes.length > 0 ? outboxTable(service) : undefined;
+    const viaOutbox = service.publishes.filter(leavesThroughOutbox);
+    const outbox = viaOutbox.length > 0 ? outboxTable(service) : undefined;
     const ownResources = Object.entries(service.resources ?? {}).map(([name, r]) =>
       resourceNode(service.name, name, r),
     );
     resources.push(...ownResources);
     const publishTargets = service.publishes.map((c) => resourceNameFor(c));
-    // With an outbox, only its publisher reaches the transports: every event leaves through the table's stream.
-    const baseLinks = [
+    const outboxTargets = unique(viaOutbox.map((c) => resourceNameFor(c)));
+    // With an outbox, only its publisher reaches the transports of the events it carries; a click-stream's transport
+    // stays the handlers' own (see `leavesThroughOutbox`).
+    const baseLinks = unique([
       ...ownTables,
       ...ownResources.filter((r) => r.linkable).map((r) => r.name),
-      ...(outbox ? [] : publishTargets),
-    ];
+      ...(outbox ? publishTargets.filter((t) => !outboxTargets.includes(t)) : publishTargets),
+    ]);
     const functionNames: string[] = [];
     /** The service resources a function links: those it names (least privilege), else all of them. */
     const linksOf = (owner: string, named: readonly string[] | undefined): string[] => {
@@ -418,13 +423,14 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
         kind: "publisher",
         memoryMb: PUBLISHER_DEFAULTS.memoryMb,
         timeoutSeconds: PUBLISHER_DEFAULTS.timeoutSeconds,
-        links: unique([outbox, ...publishTargets, dlq]),
+        links: unique([outbox, ...outboxTargets, dlq]),
         aliases: { FailureQueue: dlq },
       });
       outboxes.push({
         service: service.name,
         table: outbox,
         function: name,
+        events: viaOutbox.map((c) => c.type),
         trigger: {
           kind: "dynamodb",
           table: outbox,

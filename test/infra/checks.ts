@@ -230,7 +230,7 @@ export function checkOutboxes(resources: readonly SynthResource[], topology: Top
     const outbox = topology.outboxes.find((o) => o.service === service.name);
     if (!outbox) continue;
     const transports = new Set(
-      service.publishes
+      outbox.events
         .map((type) => topology.events[type])
         .filter((c) => c !== undefined)
         .map((c) => resourceNameFor(c)),

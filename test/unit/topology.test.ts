@@ -136,6 +136,7 @@ describe("the outbox", () => {
         service: "shop",
         table: "ShopTable",
         function: "ShopOutboxPublisher",
+        events: ["shop.OrderPlaced", "shop.ReceiptIssued", "shop.LabelRequested", "shop.ItemScanned"],
         trigger: {
           kind: "dynamodb",
           table: "ShopTable",
@@ -160,6 +161,15 @@ describe("the outbox", () => {
     expect(topology.queues.find((q) => q.name === "ShopOutboxPublisherDlq")).toMatchObject({ role: "dlq" });
     // A service that publishes nothing has no publisher.
     expect(topology.outboxes.some((o) => o.service === "ledger")).toBe(false);
+  });
+
+  test("carries every event but a click-stream: that one its handlers put on its stream themselves", () => {
+    const real = buildTopology(services);
+    const products = real.outboxes.find((o) => o.service === "products")!;
+    expect(products.events).toEqual(["products.ProductCreated", "products.ProductUpdated", "products.ProductDeleted"]);
+    const publisher = real.functions.find((f) => f.name === products.function)!;
+    expect(publisher.links).not.toContain("ProductsProductViewedStream");
+    expect(checkTopology(real)).toEqual([]);
   });
 
   test("picks the table marked `outbox` when a service owns several, and keeps the stream view asked for", () => {
