@@ -20,6 +20,7 @@ export default $config({
     const { deploy, stageDomain } = await import("./stacks/index.js");
     const domain = stageDomain($app.stage, process.env.SUMMIT_DOMAIN);
     const created = deploy(buildTopology(services), { stage: $app.stage, domain });
-    return { domain: created.domain };
+    // The API's domain, and the CDN's in front of its cacheable public reads (when a route declares caching).
+    return { domain: created.domain, ...(created.cdn ? { cdn: created.cdn.domain } : {}) };
   },
 });

@@ -5,8 +5,8 @@
  * 1. The HTTP middleware chain's overhead per warm invocation, against a bare handler on the same event.
  * 2. A representative handler's bundle size and cold import time, against a floor bundle that holds only the
  *    same AWS SDK clients.
- * 3. The same figures for every function of the users service (its handler files from the topology), against the
- *    same floor, measured in the same interleaved rounds.
+ * 3. The same figures for every function of the services that have routes (their handler files from the topology),
+ *    against the same floor, measured in the same interleaved rounds.
  */
 import { join } from "node:path";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
@@ -68,11 +68,12 @@ async function middlewareOverhead() {
 }
 
 async function bundleAndColdStart(rounds: number) {
-  const [floor, handler, users] = await Promise.all([
+  const [floor, handler, ...perService] = await Promise.all([
     bundle(join(root, "bench/floor.ts"), "floor"),
     bundle(join(root, "bench/handlers/representative.ts"), "representative"),
-    serviceBundles(root, "users"),
+    ...MEASURED_SERVICES.map((service) => serviceBundles(root, service)),
   ]);
+  const functions = perService.flat();
   // What the first request adds: the bus transport, loaded on the first publish.
   const busChunk = chunkOf(handler.metafile, "shared/publish/toEventBridge.ts");
   if (!busChunk) throw new Error("the bus transport is not in a chunk of its own");
@@ -84,7 +85,7 @@ async function bundleAndColdStart(rounds: number) {
       floor: [floor.entry],
       entry: [handler.entry],
       full: [handler.entry, outputPath(busChunk)],
-      ...Object.fromEntries(users.map((u) => [u.file, [u.bundle.entry]])),
+      ...Object.fromEntries(functions.map((u) => [u.file, [u.bundle.entry]])),
     },
     rounds,
   );
@@ -95,9 +96,12 @@ async function bundleAndColdStart(rounds: number) {
     floorMs: ms.floor!,
     entryMs: ms.entry!,
     fullMs: ms.full!,
-    users: users.map((u) => ({ ...u, coldMs: ms[u.file]! })),
+    functions: functions.map((u) => ({ ...u, coldMs: ms[u.file]! })),
   };
 }
+
+/** The services whose functions the bench measures: those with routes so far. */
+const MEASURED_SERVICES = ["users", "products"];
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -127,15 +131,15 @@ console.log(
 );
 
 console.log(
-  `\nUsers functions vs the same floor (init = what the handler imports before its first request; same ${rounds} rounds)`,
+  `\nEach function vs the same floor (init = what the handler imports before its first request; same ${rounds} rounds)`,
 );
 const columns = (...cells: string[]) =>
-  `  ${cells[0]!.padEnd(22)}${cells[1]!.padEnd(52)}${cells
+  `  ${cells[0]!.padEnd(26)}${cells[1]!.padEnd(52)}${cells
     .slice(2)
     .map((c) => c.padStart(13))
     .join("")}`;
 console.log(columns("function", "handler", "init", "all chunks", "cold import", "size ×", "import ×"));
-for (const u of cold.users)
+for (const u of cold.functions)
   console.log(
     columns(
       u.fn.name,

@@ -1,6 +1,7 @@
 import type { Topology } from "../shared/topology/index.js";
 import type { Apis } from "./api.js";
 import { createApis } from "./api.js";
+import { type Cdn, createCdn } from "./cdn.js";
 import type { Tables } from "./data.js";
 import { createTables } from "./data.js";
 import type { Functions } from "./functions.js";
@@ -33,6 +34,8 @@ export interface Deployed {
   readonly resources: Resources;
   readonly functions: Functions;
   readonly apis: Apis;
+  /** The CDN in front of the API domain, when some route declares `cache`. */
+  readonly cdn: Cdn | undefined;
   readonly monitoring: Monitoring;
 }
 
@@ -72,6 +75,7 @@ export function deploy(topology: Topology, options: DeployOptions): Deployed {
   createSubscriptions(topology, functions, transports, tables);
   const apis = createApis(topology, functions, resources, options.domain);
   for (const resource of Object.values(resources)) resource.afterApis?.(apis);
+  const cdn = createCdn(topology, apis, options.domain);
   const monitoring = createMonitoring(topology, functions, transports, apis);
-  return { domain: options.domain, tables, transports, resources, functions, apis, monitoring };
+  return { domain: options.domain, tables, transports, resources, functions, apis, cdn, monitoring };
 }

@@ -110,7 +110,14 @@ export const createProductRoute = defineRoute({
   summary: "List a product for sale (images: the seller's own ready media)",
   schemas: {
     body: v.strictObject(
-      { name, description: v.optional(description), priceCents, currency, category, imageMediaIds: v.optional(imageMediaIds) },
+      {
+        name,
+        description: v.optional(description),
+        priceCents,
+        currency,
+        category,
+        imageMediaIds: v.optional(imageMediaIds),
+      },
       "must be an object with only name, description, priceCents, currency, category and imageMediaIds",
     ),
     response: product,
@@ -154,7 +161,8 @@ export const deleteProductRoute = defineRoute({
   summary: "Remove a product (its seller only)",
   schemas: { path: productPath },
   successStatus: 204,
-  errors: [401, 403, 404],
+  // 409: the product kept changing while it was deleted (a versioned delete, re-read three times).
+  errors: [401, 403, 404, 409],
 });
 
 export const recordViewRoute = defineRoute({

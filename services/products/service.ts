@@ -33,6 +33,9 @@ export default defineService({
       handler: "services/products/consumers/views.handler",
       batchSize: 1000,
       batchWindowSeconds: 1,
+      // A batch the counter cannot commit is retried, bisected, many times before its location goes to the DLQ: a
+      // view is dropped only after all of them (the DLQ record says where the records are, for a replay).
+      retries: 10,
       links: ["ProductsTable"],
     },
     {

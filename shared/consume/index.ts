@@ -17,6 +17,8 @@ export type { FailureDestination, PoisonRecord } from "./failureQueue.js";
 export { failureQueue } from "./failureQueue.js";
 export { onEventBridge } from "./onEventBridge.js";
 export { onKinesis } from "./onKinesis.js";
+export type { StreamBatch, StreamBatchHandler, StreamBatchOutcome, StreamRecord } from "./onKinesisBatch.js";
+export { onKinesisBatch } from "./onKinesisBatch.js";
 export { onSns } from "./onSns.js";
 export { onSqs } from "./onSqs.js";
 export type { ConsumeRecord, IncomingRecord, RecordOutcome } from "./recordConsumer.js";

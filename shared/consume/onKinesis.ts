@@ -1,7 +1,7 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { consumerStack } from "../middleware/consumerStack.js";
+import { failedFrom, kinesisIncoming } from "./kinesisRecord.js";
 import { recordConsumer } from "./recordConsumer.js";
-import { recordText } from "./recordText.js";
 import type { ConsumerOptions, Contracts, EventHandler } from "./types.js";
 
 /**
@@ -27,21 +27,8 @@ export function onKinesis<const Cs extends Contracts>(
   return consumerStack(async function kinesisConsumer(event, context) {
     const records = event.Records;
     for (const [index, record] of records.entries()) {
-      const bytes = Buffer.from(record.kinesis.data, "base64");
-      const outcome = await consume(
-        {
-          source: "kinesis",
-          recordId: record.kinesis.sequenceNumber,
-          envelope: bytes.toString("utf8"),
-          original: () => recordText(bytes),
-        },
-        context,
-      );
-      if (outcome.status === "failed") {
-        return {
-          batchItemFailures: records.slice(index).map((rest) => ({ itemIdentifier: rest.kinesis.sequenceNumber })),
-        };
-      }
+      const outcome = await consume(kinesisIncoming(record), context);
+      if (outcome.status === "failed") return failedFrom(records, index);
     }
     return { batchItemFailures: [] };
   });

@@ -13,6 +13,7 @@ import { allOf } from "./allOf.js";
 import { batchGet } from "./batchGet.js";
 import { conditionInput } from "./conditionInput.js";
 import { isConditionFailure } from "./isConditionFailure.js";
+import { mergedPage } from "./mergedPage.js";
 import { queryPage } from "./queryPage.js";
 import { transactItems } from "./transactItems.js";
 import { transactWrite } from "./transactWrite.js";
@@ -294,6 +295,20 @@ export class Table<Item extends object = Record<string, unknown>> implements Tab
    */
   async queryPage<T extends Item = Item>(spec: QuerySpec, page: PageRequest): Promise<Page<T>> {
     return (await queryPage(this.#client, this, spec, page)) as Page<T>;
+  }
+
+  /**
+   * One page over several partitions of one index that sort alike (a sharded feed), merged by the sort key, with one
+   * cursor for every shard's position (see {@link mergedPage}). A changed or foreign cursor is a 400 problem.
+   *
+   * @example
+   * ```ts
+   * const shards = [0, 1, 2, 3].map((n) => ({ index: "byFeed", keyCondition: "feedPk = :pk", values: { ":pk": `FEED#${n}` }, forward: false }));
+   * const page = await products.mergedPage(shards, { limit: query.limit, cursor: query.cursor });
+   * ```
+   */
+  async mergedPage<T extends Item = Item>(shards: readonly QuerySpec[], page: PageRequest): Promise<Page<T>> {
+    return (await mergedPage(this.#client, this, shards, page)) as Page<T>;
   }
 
   async #answer(write: Promise<unknown>): Promise<boolean> {

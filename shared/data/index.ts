@@ -4,6 +4,7 @@ export type { CursorBinding, CursorKeyShape } from "./cursor.js";
 export { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from "./cursor.js";
 export { IDEMPOTENCY_TABLE, idempotencyTableProblems } from "./idempotencyTableProblems.js";
 export { isConditionFailure } from "./isConditionFailure.js";
+export { mergedPage } from "./mergedPage.js";
 export { pageQuery, pageQueryUpTo } from "./pageQuery.js";
 export type { CountOnce, TableOptions } from "./Table.js";
 export { DEFAULT_RETRY, Table } from "./Table.js";

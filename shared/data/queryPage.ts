@@ -40,23 +40,11 @@ export async function queryPage(
   let startKey: Key | undefined =
     page.cursor === undefined ? undefined : decodeCursor(page.cursor, binding, keyShape(table.definition, spec));
 
-  const names = mergePlaceholders([spec.names]);
   const items: Record<string, unknown>[] = [];
   for (let request = 0; request < MAX_REQUESTS_PER_PAGE; request++) {
+    // Never more evaluated than the page still needs: the last key evaluated is then where the page ends.
     const { Items = [], LastEvaluatedKey } = await client.send(
-      new QueryCommand({
-        TableName: table.name,
-        IndexName: spec.index,
-        KeyConditionExpression: spec.keyCondition,
-        FilterExpression: spec.filter,
-        ...(names ? { ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: { ...spec.values },
-        ScanIndexForward: binding.forward,
-        ConsistentRead: spec.consistent,
-        // Never more evaluated than the page still needs: the last key evaluated is then where the page ends.
-        Limit: page.limit - items.length,
-        ExclusiveStartKey: startKey,
-      }),
+      queryCommand(table.name, spec, page.limit - items.length, startKey),
     );
     items.push(...Items);
     startKey = LastEvaluatedKey as Key | undefined;
@@ -65,8 +53,25 @@ export async function queryPage(
   return { items, nextCursor: startKey ? encodeCursor(startKey, binding) : null };
 }
 
+/** One request of `spec`: at most `limit` items evaluated, after `startKey`. */
+export function queryCommand(tableName: string, spec: QuerySpec, limit: number, startKey?: Key): QueryCommand {
+  const names = mergePlaceholders([spec.names]);
+  return new QueryCommand({
+    TableName: tableName,
+    IndexName: spec.index,
+    KeyConditionExpression: spec.keyCondition,
+    FilterExpression: spec.filter,
+    ...(names ? { ExpressionAttributeNames: names } : {}),
+    ExpressionAttributeValues: { ...spec.values },
+    ScanIndexForward: spec.forward !== false,
+    ConsistentRead: spec.consistent,
+    Limit: limit,
+    ExclusiveStartKey: startKey,
+  });
+}
+
 /** The key a cursor of this query must hold: the table's key and the index's, with the query's partition value. */
-function keyShape(definition: TableDefinition, spec: QuerySpec): CursorKeyShape {
+export function keyShape(definition: TableDefinition, spec: QuerySpec): CursorKeyShape {
   const index = spec.index === undefined ? undefined : definition.indexes?.[spec.index];
   if (spec.index !== undefined && !index) throw new TypeError(`queryPage: the table has no index ${spec.index}`);
   const attributes = new Set([definition.partitionKey, definition.sortKey, index?.partitionKey, index?.sortKey]);

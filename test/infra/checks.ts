@@ -770,6 +770,106 @@ export function checkRoleTrust(resources: readonly SynthResource[], topology: To
   return problems;
 }
 
+const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
+const CACHE_POLICY = "aws:cloudfront/cachePolicy:CachePolicy";
+/** CloudFront's managed policies (ids from "Use managed cache/origin request policies"). */
+const MANAGED_CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
+const MANAGED_ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+const ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
+/** The codes CloudFront takes an error caching TTL for; its default for each is 10 s. */
+const ERROR_CODES = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
+
+/** Whether a CloudFront path pattern (`*` any characters, `/` included; `?` one) matches a path. */
+const cloudFrontMatch = (pattern: string, path: string): boolean =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  ).test(path);
+
+/**
+ * The CDN in front of the API, when some route declares `cache`: one distribution whose origin is the stage's API
+ * domain over HTTPS only; every path a cached route serves behind a cache policy that takes its TTLs from the origin
+ * (min and default 0) with a key of the path and query strings only (no header, so no `Authorization`; no cookie);
+ * every path a GET that needs a token serves behind no caching at all (CloudFront collapses concurrent requests
+ * for one key even when the answer is private); `Authorization` forwarded by an all-viewer-headers policy that
+ * leaves `Host` to the origin; all methods, HTTPS for viewers, errors cached 0 s. Without cached routes, no CDN.
+ */
+export function checkCdn(resources: readonly SynthResource[], topology: Topology): Problems {
+  const problems: Problems = [];
+  const apiDomain = ofType(resources, "aws:apigateway/domainName:DomainName").find((d) => !d.id)?.inputs.domainName;
+  const distributions = ofType(resources, DISTRIBUTION).filter((d) =>
+    arr(d.inputs.origins).some((o) => obj(o).domainName === apiDomain),
+  );
+  const cached = topology.routes.filter((r) => r.definition?.cache);
+  if (cached.length === 0) {
+    if (distributions.length > 0) problems.push(`a CDN in front of ${apiDomain}, but no route declares cache`);
+    return problems;
+  }
+  if (distributions.length !== 1) return [`${distributions.length} distributions in front of ${apiDomain}`];
+  const inputs = distributions[0]!.inputs;
+  const origins = arr(inputs.origins).map(obj);
+  const origin = origins.find((o) => o.domainName === apiDomain)!;
+  if (origins.length !== 1) problems.push(`${origins.length} origins; the API domain is the only one`);
+  if (obj(origin.customOriginConfig).originProtocolPolicy !== "https-only")
+    problems.push(`the origin is reached by ${obj(origin.customOriginConfig).originProtocolPolicy}, not HTTPS only`);
+
+  const defaultBehaviour = obj(inputs.defaultCacheBehavior);
+  const ordered = arr(inputs.orderedCacheBehaviors).map(obj);
+  const behaviours = [...ordered, defaultBehaviour];
+  // CloudFront takes the first ordered behaviour whose pattern matches, else the default.
+  const behaviourFor = (fullPath: string) => {
+    const path = fullPath.replace(/\{[^}]+\}/g, "x");
+    return ordered.find((b) => cloudFrontMatch(String(b.pathPattern), path)) ?? defaultBehaviour;
+  };
+  const policyOf = (b: Inputs) =>
+    ofType(resources, CACHE_POLICY).find((p) => p.physicalId === b.cachePolicyId || p.id === b.cachePolicyId);
+  for (const b of behaviours) {
+    const where = b.pathPattern ? `behaviour ${b.pathPattern}` : "the default behaviour";
+    const methods = arr(b.allowedMethods).map(String).sort();
+    if (!isDeepStrictEqual(methods, ALL_METHODS)) problems.push(`${where} allows ${JSON.stringify(methods)}`);
+    if (b.viewerProtocolPolicy !== "redirect-to-https" && b.viewerProtocolPolicy !== "https-only")
+      problems.push(`${where} lets viewers use ${b.viewerProtocolPolicy}`);
+    if (b.originRequestPolicyId !== MANAGED_ALL_VIEWER_EXCEPT_HOST)
+      problems.push(`${where} does not forward Authorization (all viewer headers but Host)`);
+    if (b.targetOriginId !== origin.originId) problems.push(`${where} targets ${b.targetOriginId}`);
+  }
+
+  for (const route of cached) {
+    const b = behaviourFor(route.fullPath);
+    const policy = policyOf(b);
+    const what = `GET ${route.fullPath}`;
+    if (!policy) {
+      problems.push(`${what}: not cached (cache policy ${b.cachePolicyId})`);
+      continue;
+    }
+    const p = policy.inputs;
+    if (p.minTtl !== 0) problems.push(`${what}: minimum TTL ${p.minTtl}, not 0 (the origin's private/no-store rule)`);
+    if (p.defaultTtl !== 0) problems.push(`${what}: default TTL ${p.defaultTtl}: answers without caching headers kept`);
+    if (!(Number(p.maxTtl) > 0)) problems.push(`${what}: maximum TTL ${p.maxTtl}: s-maxage is never honoured`);
+    const key = obj(p.parametersInCacheKeyAndForwardedToOrigin);
+    const headers = obj(key.headersConfig);
+    const keyed = arr(obj(headers.headers).items).map((h) => String(h).toLowerCase());
+    if (headers.headerBehavior !== "none" || keyed.length > 0)
+      problems.push(`${what}: headers in the cache key (${headers.headerBehavior} ${JSON.stringify(keyed)})`);
+    if (obj(key.cookiesConfig).cookieBehavior !== "none") problems.push(`${what}: cookies in the cache key`);
+    if (obj(key.queryStringsConfig).queryStringBehavior !== "all")
+      problems.push(`${what}: not every query string in the cache key`);
+  }
+  for (const route of topology.routes.filter((r) => r.auth && r.method === "GET")) {
+    const b = behaviourFor(route.fullPath);
+    if (b.cachePolicyId !== MANAGED_CACHING_DISABLED)
+      problems.push(`GET ${route.fullPath} needs a token but is behind cache policy ${b.cachePolicyId}`);
+  }
+
+  const errorTtls = new Map(arr(inputs.customErrorResponses).map((e) => [obj(e).errorCode, obj(e).errorCachingMinTtl]));
+  for (const code of ERROR_CODES)
+    if (errorTtls.get(code) !== 0)
+      problems.push(`${code} answers are cached for ${errorTtls.get(code) ?? "10 (default)"} s`);
+  return problems;
+}
+
 /**
  * Every check above on one synthesized stage, each problem prefixed with the check that found it: what a new check
  * adds is applied to every stage a test hands in.
@@ -797,6 +897,7 @@ export function checkStage(result: SynthResult, topology: Topology, domain: stri
     consumerWiring: () => checkConsumerWiring(resources, topology),
     ownership: () => checkOwnership(resources, topology),
     roleTrust: () => checkRoleTrust(resources, topology),
+    cdn: () => checkCdn(resources, topology),
   };
   return Object.entries(checks).flatMap(([name, check]) => check().map((problem) => `${name}: ${problem}`));
 }

@@ -6,6 +6,7 @@ import {
   checkAppClient,
   checkAuth,
   checkBatchResponses,
+  checkCdn,
   checkConsumerWiring,
   checkDeliveries,
   checkDomain,
@@ -98,6 +99,23 @@ describe("the stacks synthesized from the topology", () => {
     const lost = without(ci.resources, (r) => r.type.endsWith("BasePathMapping") && r.inputs.basePath === "ledger");
     expect(checkDomain(lost, topology, DOMAIN)).toEqual([expect.stringContaining("base paths")]);
     expect(checkDomain(ci.resources, topology, "api.example.com")).not.toEqual([]);
+  });
+
+  it("put no CDN in front of the API when no route declares cache (the bucket's CDN stands apart)", () => {
+    expect(topology.routes.some((r) => r.definition.cache)).toBe(false);
+    expect(checkCdn(ci.resources, topology)).toEqual([]);
+    const distributions = ci.resources.filter((r) => r.custom && r.type === "aws:cloudfront/distribution:Distribution");
+    expect(distributions.map((d) => d.name)).toEqual(["GalleryBucketCdnCdnDistribution"]);
+    // A topology with a cached route but no CDN in front of its API is caught.
+    const [first, ...rest] = topology.routes;
+    const cached = {
+      ...topology,
+      routes: [
+        { ...first!, definition: { ...first!.definition, cache: { maxAgeSeconds: 1, sMaxAgeSeconds: 2 } } },
+        ...rest,
+      ],
+    };
+    expect(checkCdn(ci.resources, cached)).toEqual([`0 distributions in front of ${DOMAIN}`]);
   });
 
   it("give each Kinesis stream the shards its contract's peak needs in production, and one elsewhere", () => {

@@ -29,7 +29,9 @@ import { breakResource, grant, without } from "./breakage.js";
 import {
   checkAppClient,
   checkBatchResponses,
+  checkCdn,
   checkConsumerWiring,
+  checkDomain,
   checkFailureHandling,
   checkOwnership,
   checkRetention,
@@ -99,8 +101,8 @@ describe("sst.config.ts over services/index.ts", () => {
     expect(ci.errors).toEqual([]);
     expect(production.errors).toEqual([]);
     expect(ci.unknownCalls).toEqual([]);
-    expect(ci.outputs).toMatchObject({ domain: DOMAIN, _protect: false });
-    expect(production.outputs).toMatchObject({ domain: ROOT_DOMAIN, _protect: true });
+    expect(ci.outputs).toMatchObject({ domain: DOMAIN, cdn: `cdn.${DOMAIN}`, _protect: false });
+    expect(production.outputs).toMatchObject({ domain: ROOT_DOMAIN, cdn: `cdn.${ROOT_DOMAIN}`, _protect: true });
   });
 
   it("passes every check of the stacks, on both stages", () => {
@@ -365,7 +367,10 @@ describe("the users consumers", () => {
 
     const unpermitted = without(
       ci.resources,
-      (r) => r.type === "aws:lambda/permission:Permission" && r.inputs.principal === "sns.amazonaws.com",
+      (r) =>
+        r.type === "aws:lambda/permission:Permission" &&
+        r.inputs.principal === "sns.amazonaws.com" &&
+        isOf(r.inputs.function, "UsersMediaProcessed", "Function"),
     );
     expect(checkConsumerWiring(unpermitted, topology)).toEqual([`${sub.name}: SNS may not invoke UsersMediaProcessed`]);
   });
@@ -508,5 +513,137 @@ describe("the users data", () => {
       "UsersUserPoolUserPool is not retained on delete",
       "UsersUserPoolUserPool: deletion protection is INACTIVE",
     ]);
+  });
+});
+
+describe("the CDN in front of the API (products has cached routes)", () => {
+  const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
+  const CACHE_POLICY = "aws:cloudfront/cachePolicy:CachePolicy";
+  const apiCdn = (r: SynthResource) => r.type === DISTRIBUTION && r.name === "ApiCdnDistribution";
+  const cachePolicy = (r: SynthResource) => r.type === CACHE_POLICY && r.name === "ApiCdnCachePolicy";
+  type Behaviour = Record<string, unknown>;
+  const breakDistribution = (change: (inputs: Record<string, unknown>) => void) =>
+    breakResource(ci.resources, apiCdn, change);
+  const breakPolicy = (change: (inputs: Record<string, unknown>) => void) =>
+    breakResource(ci.resources, cachePolicy, change);
+
+  it("stands on cdn.<stage domain> with the API domain as its one origin, HTTPS only", () => {
+    expect(checkCdn(ci.resources, topology)).toEqual([]);
+    expect(checkCdn(production.resources, topology)).toEqual([]);
+    const distribution = one(ci.resources, DISTRIBUTION, "ApiCdnDistribution");
+    expect(distribution.inputs.aliases).toEqual([`cdn.${DOMAIN}`]);
+    expect(distribution.inputs.origins).toEqual([
+      expect.objectContaining({
+        domainName: DOMAIN,
+        customOriginConfig: expect.objectContaining({ originProtocolPolicy: "https-only" }),
+      }),
+    ]);
+    // The API itself is untouched: its domain and base-path mappings are the ones checkDomain expects.
+    expect(checkDomain(ci.resources, topology, DOMAIN)).toEqual([]);
+
+    const elsewhere = breakDistribution((i) => {
+      i.origins = (i.origins as Behaviour[]).map((o) => ({
+        ...o,
+        domainName: "d-mock.execute-api.us-east-1.amazonaws.com",
+      }));
+    });
+    expect(checkCdn(elsewhere, topology)).toEqual([`0 distributions in front of ${DOMAIN}`]);
+    const plain = breakDistribution((i) => {
+      i.origins = (i.origins as Behaviour[]).map((o) => ({
+        ...o,
+        customOriginConfig: { ...(o.customOriginConfig as Behaviour), originProtocolPolicy: "match-viewer" },
+      }));
+    });
+    expect(checkCdn(plain, topology)).toEqual(["the origin is reached by match-viewer, not HTTPS only"]);
+    // Without cached routes there is no CDN in front of the API (the media bucket's own CDN is another origin).
+    const uncached = { ...topology, routes: topology.routes.filter((r) => !r.definition.cache) };
+    expect(checkCdn(ci.resources, uncached)).toEqual([`a CDN in front of ${DOMAIN}, but no route declares cache`]);
+    expect(checkCdn(without(ci.resources, apiCdn), uncached)).toEqual([]);
+    expect(checkCdn(without(ci.resources, apiCdn), topology)).toEqual([`0 distributions in front of ${DOMAIN}`]);
+  });
+
+  it("takes the cached routes' TTLs from the origin's Cache-Control, min and default 0", () => {
+    const { inputs } = one(ci.resources, CACHE_POLICY, "ApiCdnCachePolicy");
+    expect(inputs).toMatchObject({ minTtl: 0, defaultTtl: 0, maxTtl: 86_400 });
+    const floor = breakPolicy((i) => {
+      i.minTtl = 60;
+    });
+    expect(checkCdn(floor, topology)).toContain(
+      "GET /products/{productId}: minimum TTL 60, not 0 (the origin's private/no-store rule)",
+    );
+    const keeps = breakPolicy((i) => {
+      i.defaultTtl = 86_400;
+    });
+    expect(checkCdn(keeps, topology)).toContain(
+      "GET /products: default TTL 86400: answers without caching headers kept",
+    );
+    const never = breakPolicy((i) => {
+      i.maxTtl = 0;
+    });
+    expect(checkCdn(never, topology)).toContain("GET /products/popular: maximum TTL 0: s-maxage is never honoured");
+    // A cached route left on the uncached default behaviour is no CDN at all.
+    const uncached = breakDistribution((i) => {
+      i.orderedCacheBehaviors = [];
+    });
+    expect(checkCdn(uncached, topology)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^GET \/products\/\{productId\}: not cached/)]),
+    );
+  });
+
+  it("keys on the path and query strings only: no Authorization, no cookie; authorized GETs are never cached", () => {
+    const { inputs } = one(ci.resources, CACHE_POLICY, "ApiCdnCachePolicy");
+    expect(inputs.parametersInCacheKeyAndForwardedToOrigin).toMatchObject({
+      headersConfig: { headerBehavior: "none" },
+      cookiesConfig: { cookieBehavior: "none" },
+      queryStringsConfig: { queryStringBehavior: "all" },
+    });
+    const keyed = breakPolicy((i) => {
+      i.parametersInCacheKeyAndForwardedToOrigin = {
+        ...(i.parametersInCacheKeyAndForwardedToOrigin as Behaviour),
+        headersConfig: { headerBehavior: "whitelist", headers: { items: ["Authorization"] } },
+      };
+    });
+    expect(checkCdn(keyed, topology)).toContain(
+      'GET /products: headers in the cache key (whitelist ["authorization"])',
+    );
+    // GET /users/me needs a token: it must sit on the default, uncached behaviour, not on a caching one.
+    const cachesAll = breakDistribution((i) => {
+      i.defaultCacheBehavior = { ...(i.defaultCacheBehavior as Behaviour), cachePolicyId: "ApiCdnCachePolicy-id" };
+    });
+    expect(checkCdn(cachesAll, topology)).toContain(
+      "GET /users/me needs a token but is behind cache policy ApiCdnCachePolicy-id",
+    );
+    // Authorization must still reach the API (an all-viewer-headers policy, Host left out for API Gateway).
+    const stripped = breakDistribution((i) => {
+      i.defaultCacheBehavior = { ...(i.defaultCacheBehavior as Behaviour), originRequestPolicyId: undefined };
+    });
+    expect(checkCdn(stripped, topology)).toEqual([
+      "the default behaviour does not forward Authorization (all viewer headers but Host)",
+    ]);
+  });
+
+  it("lets every method through, redirects HTTP to HTTPS and caches no error", () => {
+    const readOnly = breakDistribution((i) => {
+      i.defaultCacheBehavior = { ...(i.defaultCacheBehavior as Behaviour), allowedMethods: ["GET", "HEAD"] };
+    });
+    expect(checkCdn(readOnly, topology)).toEqual(['the default behaviour allows ["GET","HEAD"]']);
+    const http = breakDistribution((i) => {
+      i.orderedCacheBehaviors = (i.orderedCacheBehaviors as Behaviour[]).map((b) => ({
+        ...b,
+        viewerProtocolPolicy: "allow-all",
+      }));
+    });
+    expect(checkCdn(http, topology).every((p) => p.endsWith("lets viewers use allow-all"))).toBe(true);
+    expect(checkCdn(http, topology).length).toBeGreaterThan(0);
+    const cachedErrors = breakDistribution((i) => {
+      i.customErrorResponses = (i.customErrorResponses as Behaviour[]).filter((e) => e.errorCode !== 404);
+    });
+    expect(checkCdn(cachedErrors, topology)).toEqual(["404 answers are cached for 10 (default) s"]);
+    const tenSeconds = breakDistribution((i) => {
+      i.customErrorResponses = (i.customErrorResponses as Behaviour[]).map((e) =>
+        e.errorCode === 503 ? { ...e, errorCachingMinTtl: 10 } : e,
+      );
+    });
+    expect(checkCdn(tenSeconds, topology)).toEqual(["503 answers are cached for 10 s"]);
   });
 });

@@ -6,9 +6,10 @@ import { formatTraceHeader, newSegmentId, newTraceId, parseTraceHeader } from ".
 import type { Invocation } from "../FunctionPool.js";
 import type { SegmentSender } from "../segmentSender.js";
 import type { AuthorizerResult } from "./cognitoAuthorizer.js";
+import { EDGE_HIT, EdgeCache, type EdgeCacheOptions } from "./edgeCache.js";
 import { type GatewayRequest, proxyEvent } from "./proxyEvent.js";
-import { proxyResult } from "./proxyResult.js";
-import { type ResponseIds, send, sendJson, sendProblem } from "./responses.js";
+import { type HttpAnswer, proxyResult } from "./proxyResult.js";
+import { answerWith, problemAnswer, type ResponseIds, sendAnswer, sendJson, sendProblem } from "./responses.js";
 import { RouteTable } from "./routeTable.js";
 import { sendStageSegment } from "./stageSegment.js";
 
@@ -29,6 +30,12 @@ export interface GatewayOptions {
   readonly extraRoutes?: ExtraRoutes;
   readonly segments?: SegmentSender;
   readonly log?: (line: string) => void;
+  /**
+   * The CDN in front of the APIs (`edgeCache.ts`), as the cloud's CloudFront distribution (`stacks/cdn.ts`): on
+   * unless `false`. It stores only what a route's `cache-control` lets a shared cache store, so routes without
+   * `cache` pass through unchanged (with `x-cache: Miss from cloudfront`).
+   */
+  readonly edge?: false | EdgeCacheOptions;
 }
 
 export interface Gateway {
@@ -47,8 +54,9 @@ export const apiIdOf = (service: string): string =>
  */
 export async function startGateway(options: GatewayOptions, host: string, port: number): Promise<Gateway> {
   const table = new RouteTable(options.topology.services, options.topology.routes);
+  const edge = options.edge === false ? undefined : new EdgeCache(options.edge);
   const server: Server = createServer((req, res) => {
-    handle(options, table, req, res).catch((error: unknown) => {
+    handle(options, table, edge, req, res).catch((error: unknown) => {
       options.log?.(`gateway: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       if (!res.headersSent)
         sendProblem(res, { traceHeader: `Root=${newTraceId()}`, requestId: randomUUID() }, "internal", "gateway fault");
@@ -72,8 +80,13 @@ export async function startGateway(options: GatewayOptions, host: string, port: 
   };
 }
 
-async function handle(options: GatewayOptions, table: RouteTable, req: IncomingMessage, res: ServerResponse) {
-  const startedAt = Date.now();
+async function handle(
+  options: GatewayOptions,
+  table: RouteTable,
+  edge: EdgeCache | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   const url = new URL(req.url ?? "/", "http://local");
   if (url.pathname === "/_health") {
     const health = await options.health();
@@ -83,17 +96,34 @@ async function handle(options: GatewayOptions, table: RouteTable, req: IncomingM
   if (options.extraRoutes && /^\/(_dev|docs)(\/|$)/.test(url.pathname) && (await options.extraRoutes(req, res))) return;
 
   const method = (req.method ?? "GET").toUpperCase();
+  const api = (rawHeaders: readonly string[]) => apiAnswer(options, table, req, url, method, rawHeaders);
+  const answer = edge
+    ? await edge.serve({ method, path: url.pathname, query: url.search.slice(1), rawHeaders: req.rawHeaders }, api)
+    : await api(req.rawHeaders);
+  // An answer from the edge never read the body: drain it, so the connection can carry the next request.
+  req.resume();
+  if (answer.headers["x-cache"] === EDGE_HIT)
+    options.log?.(`${method} ${url.pathname} → ${answer.status} from the edge (age ${answer.headers.age} s)`);
+  sendAnswer(res, answer);
+}
+
+/** API Gateway: the stage's domain, its base-path mappings, the authorizer and each route's Lambda integration. */
+async function apiAnswer(
+  options: GatewayOptions,
+  table: RouteTable,
+  req: IncomingMessage,
+  url: URL,
+  method: string,
+  rawHeaders: readonly string[],
+): Promise<HttpAnswer> {
+  const startedAt = Date.now();
   const incoming = parseTraceHeader(headerOf(req, "x-amzn-trace-id"));
   const traceId = incoming?.root ?? newTraceId();
   const segmentId = newSegmentId();
   const requestId = randomUUID();
   const ids: ResponseIds = { traceHeader: `Root=${traceId}`, requestId };
   const match = table.match(method, url.pathname);
-  if (match.kind === "no-service") {
-    sendProblem(res, ids, "not-found", `no service is mapped at ${url.pathname}`);
-    req.resume();
-    return;
-  }
+  if (match.kind === "no-service") return problemAnswer(ids, "not-found", `no service is mapped at ${url.pathname}`);
   const service = match.service;
   const sourceIp = (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
   const record = (status: number, contentLength: number, resourcePath?: string) => {
@@ -118,25 +148,19 @@ async function handle(options: GatewayOptions, table: RouteTable, req: IncomingM
     options.log?.(`${method} ${url.pathname} → ${status} (${Date.now() - startedAt} ms) ${service.name} ${traceId}`);
   };
 
-  if (match.kind === "no-path") {
-    record(sendProblem(res, ids, "not-found", `no route matches ${url.pathname}`), 0);
-    req.resume();
-    return;
-  }
+  const answered = (answer: HttpAnswer, contentLength: number, resourcePath?: string): HttpAnswer => {
+    record(answer.status, contentLength, resourcePath);
+    return answer;
+  };
+  if (match.kind === "no-path") return answered(problemAnswer(ids, "not-found", `no route matches ${url.pathname}`), 0);
   if (match.kind === "wrong-method") {
-    const status = sendProblem(res, ids, "method-not-allowed", `${method} is not allowed on ${url.pathname}`, {
-      allow: match.allow.join(", "),
-    });
-    record(status, 0);
-    req.resume();
-    return;
+    const detail = `${method} is not allowed on ${url.pathname}`;
+    return answered(problemAnswer(ids, "method-not-allowed", detail, { allow: match.allow.join(", ") }), 0);
   }
 
   const body = await readBody(req, MAX_REQUEST_BYTES);
-  if (body === "too-large") {
-    record(sendProblem(res, ids, "payload-too-large", "the request body is over API Gateway's 10 MB limit"), 0);
-    return;
-  }
+  if (body === "too-large")
+    return answered(problemAnswer(ids, "payload-too-large", "the request body is over API Gateway's 10 MB limit"), 0);
 
   const { route } = match;
   let claims: Record<string, string> | undefined;
@@ -147,14 +171,10 @@ async function handle(options: GatewayOptions, table: RouteTable, req: IncomingM
       : { ok: false, reason: "no user pool" };
     if (!result.ok) {
       options.log?.(`authorizer refused ${method} ${url.pathname}: ${result.reason}`);
-      record(
-        sendProblem(res, ids, "unauthorized", "a valid bearer access token is required", {
-          "www-authenticate": "Bearer",
-        }),
-        0,
-        route.path,
-      );
-      return;
+      const refusal = problemAnswer(ids, "unauthorized", "a valid bearer access token is required", {
+        "www-authenticate": "Bearer",
+      });
+      return answered(refusal, 0, route.path);
     }
     claims = result.claims;
   }
@@ -164,7 +184,7 @@ async function handle(options: GatewayOptions, table: RouteTable, req: IncomingM
     method,
     path: url.pathname,
     query: url.search.slice(1),
-    rawHeaders: req.rawHeaders,
+    rawHeaders,
     body,
     sourceIp,
     protocol: `HTTP/${req.httpVersion}`,
@@ -190,18 +210,14 @@ async function handle(options: GatewayOptions, table: RouteTable, req: IncomingM
       : `${outcome.error.errorType}: ${outcome.error.errorMessage}`;
     options.log?.(`${route.function} failed: ${why}`);
     // API Gateway answers 502 {"message": "Internal server error"} when the integration fails.
-    record(sendProblem(res, ids, "bad-gateway", "Internal server error"), 0, route.path);
-    return;
+    return answered(problemAnswer(ids, "bad-gateway", "Internal server error"), 0, route.path);
   }
   const functionRequestId = answer.headers["x-request-id"];
-  send(
-    res,
-    { traceHeader: ids.traceHeader, requestId: typeof functionRequestId === "string" ? functionRequestId : requestId },
-    answer.status,
-    answer.headers,
-    answer.body,
-  );
-  record(answer.status, answer.body.length, route.path);
+  const requestIds = {
+    traceHeader: ids.traceHeader,
+    requestId: typeof functionRequestId === "string" ? functionRequestId : requestId,
+  };
+  return answered(answerWith(requestIds, answer.status, answer.headers, answer.body), answer.body.length, route.path);
 }
 
 function headerOf(req: IncomingMessage, name: string): string | undefined {

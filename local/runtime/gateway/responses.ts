@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { PROBLEM_KINDS, type ProblemKind } from "../../../shared/http/problem.js";
+import type { HttpAnswer } from "./proxyResult.js";
 
 /** Headers every gateway response carries (the contract's tracing convention). */
 export interface ResponseIds {
@@ -7,10 +8,39 @@ export interface ResponseIds {
   readonly requestId: string;
 }
 
+/** An answer with the tracing headers of the request that produced it (a stored copy keeps them, as CloudFront's do). */
+export function answerWith(
+  ids: ResponseIds | undefined,
+  status: number,
+  headers: Record<string, string | string[]>,
+  body: string | Buffer,
+): HttpAnswer {
+  const all: Record<string, string | string[]> = { ...headers };
+  if (ids) {
+    all["x-amzn-trace-id"] = ids.traceHeader;
+    all["x-request-id"] = ids.requestId;
+  }
+  return { status, headers: all, body: typeof body === "string" ? Buffer.from(body, "utf8") : body };
+}
+
 /**
  * A problem+json answer from the gateway itself (no function ran): the contract's RFC 9457 form of what API
  * Gateway answers (`{"message":"Unauthorized"}`, `Missing Authentication Token`, `Internal server error`…).
  */
+export function problemAnswer(
+  ids: ResponseIds,
+  kind: ProblemKind | "bad-gateway",
+  detail: string,
+  headers: Record<string, string> = {},
+): HttpAnswer {
+  const problem =
+    kind === "bad-gateway"
+      ? { status: 502, title: "Bad Gateway", type: "https://summit.dev/problems/bad-gateway" }
+      : PROBLEM_KINDS[kind];
+  const body = JSON.stringify({ type: problem.type, title: problem.title, status: problem.status, detail });
+  return answerWith(ids, problem.status, { "content-type": "application/problem+json", ...headers }, body);
+}
+
 export function sendProblem(
   res: ServerResponse,
   ids: ResponseIds,
@@ -18,13 +48,9 @@ export function sendProblem(
   detail: string,
   headers: Record<string, string> = {},
 ): number {
-  const problem =
-    kind === "bad-gateway"
-      ? { status: 502, title: "Bad Gateway", type: "https://summit.dev/problems/bad-gateway" }
-      : PROBLEM_KINDS[kind];
-  const body = JSON.stringify({ type: problem.type, title: problem.title, status: problem.status, detail });
-  send(res, ids, problem.status, { "content-type": "application/problem+json", ...headers }, body);
-  return problem.status;
+  const answer = problemAnswer(ids, kind, detail, headers);
+  sendAnswer(res, answer);
+  return answer.status;
 }
 
 export function sendJson(res: ServerResponse, ids: ResponseIds | undefined, status: number, value: unknown): number {
@@ -39,13 +65,13 @@ export function send(
   headers: Record<string, string | string[]>,
   body: string | Buffer,
 ): void {
+  sendAnswer(res, answerWith(ids, status, headers, body));
+}
+
+export function sendAnswer(res: ServerResponse, answer: HttpAnswer): void {
   if (res.headersSent) return;
-  res.statusCode = status;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  if (ids) {
-    res.setHeader("x-amzn-trace-id", ids.traceHeader);
-    res.setHeader("x-request-id", ids.requestId);
-  }
-  res.setHeader("content-length", Buffer.byteLength(body));
-  res.end(body);
+  res.statusCode = answer.status;
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  res.setHeader("content-length", answer.body.length);
+  res.end(answer.body);
 }
