@@ -7,6 +7,8 @@
  *    same AWS SDK clients.
  * 3. The same figures for every function of the services that have routes (their handler files from the topology),
  *    against the same floor, measured in the same interleaved rounds.
+ * 4. The products read path, warm: `GET /products/{productId}` against a bare handler doing the same read, both on
+ *    DynamoDB Local.
  */
 import { join } from "node:path";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
@@ -16,6 +18,7 @@ import { httpHandler } from "../shared/http/index.js";
 import { bundle, chunkOf, outputPath, staticClosure } from "./bundle.js";
 import { coldImportMedians } from "./coldImport.js";
 import { serviceBundles } from "./functions.js";
+import { productReadLatency } from "./productRead.js";
 
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
 const root = join(import.meta.dirname, "..");
@@ -108,6 +111,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
 
 const overhead = await middlewareOverhead();
 const cold = await bundleAndColdStart(rounds);
+const read = await productReadLatency();
 
 console.log("\nHTTP middleware chain, warm invocation (median of tinybench samples)");
 console.log(`  bare handler        ${overhead.bareUs.toFixed(1)} µs`);
@@ -162,3 +166,10 @@ console.log(
     "1.00×",
   ),
 );
+
+console.log("\nProducts read path, warm (median of tinybench samples, DynamoDB Local on this machine)");
+console.log(`  bare handler, table read every call   ${read.bareUs.toFixed(1)} µs`);
+console.log(
+  `  GET /products/{productId}             ${read.handlerUs.toFixed(1)} µs  (middleware, origin cache, etag)`,
+);
+console.log(`  ratio                                 ${read.ratio.toFixed(2)}× (handler / bare)`);
