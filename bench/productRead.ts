@@ -40,8 +40,11 @@ function getEvent(productId: string): APIGatewayProxyEvent {
   } as unknown as APIGatewayProxyEvent;
 }
 
-const p50Us = (task: { result?: unknown } | undefined) =>
-  ((task?.result as { latency: { p50: number } }).latency.p50 * 1e6) / 1000;
+function p50Us(task: { result?: unknown } | undefined): number {
+  const result = task?.result as { latency?: { p50: number } } | undefined;
+  if (!result?.latency) throw new Error("a bench task has no result");
+  return result.latency.p50 * 1000;
+}
 
 export async function productReadLatency(): Promise<ProductRead> {
   const dynamo = await startDynamoDbLocal();

@@ -175,6 +175,8 @@ export const recordViewRoute = defineRoute({
   schemas: { path: productPath },
   successStatus: 202,
   errors: [404],
+  // A repeated view with the same key is the first answer and one record: only keyed requests touch the table.
+  idempotency: { table: "ProductsTable" },
 });
 
 export const productsRoutes = [
