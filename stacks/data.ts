@@ -19,7 +19,11 @@ export function createTables(topology: Topology): Tables {
       globalIndexes: Object.fromEntries(
         Object.entries(table.indexes ?? {}).map(([name, index]) => [
           name,
-          { hashKey: index.partitionKey, ...(index.sortKey ? { rangeKey: index.sortKey } : {}) },
+          {
+            hashKey: index.partitionKey,
+            ...(index.sortKey ? { rangeKey: index.sortKey } : {}),
+            ...(index.projection === "KEYS_ONLY" ? { projection: "keys-only" as const } : {}),
+          },
         ]),
       ),
       ...(table.ttl ? { ttl: table.ttl } : {}),

@@ -137,7 +137,7 @@ async function createTable(dynamo: DynamoDBClient, name: string, table: TableNod
         { AttributeName: index.partitionKey, KeyType: "HASH" },
         ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: "RANGE" as const }] : []),
       ],
-      Projection: { ProjectionType: "ALL" },
+      Projection: { ProjectionType: index.projection ?? "ALL" },
     };
   });
   const created = await dynamo

@@ -6,6 +6,26 @@ export { IDEMPOTENCY_TABLE, idempotencyTableProblems } from "./idempotencyTableP
 export { isConditionFailure } from "./isConditionFailure.js";
 export { mergedPage } from "./mergedPage.js";
 export { pageQuery, pageQueryUpTo } from "./pageQuery.js";
+export type {
+  Checkpoint,
+  ChunkPlan,
+  CountChunk,
+  Counted,
+  CountedRecord,
+  StreamCounter,
+  StreamCounterOptions,
+} from "./streamCounter.js";
+export {
+  checkpointAt,
+  checkpointWrite,
+  fingerprint,
+  planChunks,
+  RECENT_IDS,
+  readCheckpoint,
+  SEQUENCE_WIDTH,
+  sequenceKey,
+  streamCounter,
+} from "./streamCounter.js";
 export type { CountOnce, TableOptions } from "./Table.js";
 export { DEFAULT_RETRY, Table } from "./Table.js";
 export { tableOf } from "./tableOf.js";

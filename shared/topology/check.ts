@@ -139,7 +139,13 @@ function outboxProblems(topology: Topology): TopologyProblem[] {
     );
     for (const fn of topology.functions) {
       if (fn.service !== service.name || fn.name === outbox.function) continue;
-      const around = fn.links.filter((link) => transports.has(link));
+      // A consumer of the service's own stream links it to read it (its event source), not to publish on it.
+      const reads = new Set(
+        topology.subscriptions.flatMap((s) =>
+          s.function === fn.name && s.trigger.kind === "kinesis" ? [s.trigger.stream] : [],
+        ),
+      );
+      const around = fn.links.filter((link) => transports.has(link) && !reads.has(link));
       if (around.length > 0)
         problems.push(`${fn.name} links ${around.join(", ")}: ${service.name} publishes only through its outbox`);
     }

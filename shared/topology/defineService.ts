@@ -46,10 +46,21 @@ export interface RouteDefinition {
   readonly links?: readonly string[];
 }
 
+/** A global secondary index of a table. */
+export interface IndexDefinition {
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  /**
+   * What the index copies of each item (default `ALL`). `KEYS_ONLY`: the table's and the index's keys only, so a
+   * write that changes no index key (a counter) writes nothing to the index; readers then `batchGet` the items.
+   */
+  readonly projection?: "ALL" | "KEYS_ONLY";
+}
+
 export interface TableDefinition {
   readonly partitionKey: string;
   readonly sortKey?: string;
-  readonly indexes?: Readonly<Record<string, { readonly partitionKey: string; readonly sortKey?: string }>>;
+  readonly indexes?: Readonly<Record<string, IndexDefinition>>;
   /** Attribute holding the expiry (epoch seconds) for DynamoDB TTL. */
   readonly ttl?: string;
   /**

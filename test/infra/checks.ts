@@ -238,7 +238,16 @@ export function checkOutboxes(resources: readonly SynthResource[], topology: Top
     for (const transport of transports) {
       const arn = linkArn(resources, transport);
       if (!arn) continue;
-      for (const fn of topology.functions.filter((f) => f.service === service.name && f.name !== outbox.function)) {
+      // A consumer of the service's own stream is granted it to read it (its event source): not a way around.
+      const readers = new Set(
+        topology.subscriptions.flatMap((s) =>
+          s.trigger.kind === "kinesis" && s.trigger.stream === transport ? [s.function] : [],
+        ),
+      );
+      const around = topology.functions.filter(
+        (f) => f.service === service.name && f.name !== outbox.function && !readers.has(f.name),
+      );
+      for (const fn of around) {
         const role = named(resources, "aws:iam/role:Role", `${fn.name}Role`);
         const policies = arr(role?.inputs.inlinePolicies).map((p) => json(obj(p).policy) as Inputs);
         const granted = policies.flatMap((p) => arr(p.Statement)).flatMap((st) => arr(obj(st).Resource).map(String));

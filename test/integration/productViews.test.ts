@@ -1,13 +1,6 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  type _Record as KinesisRecord,
-  ListShardsCommand,
-  PutRecordCommand,
-} from "@aws-sdk/client-kinesis";
+import { KinesisClient, type _Record as KinesisRecord, PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { PurgeQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyResult, KinesisStreamBatchResponse } from "aws-lambda";
@@ -28,6 +21,7 @@ import { buildTopology } from "../../shared/topology/index.js";
 import { apiEvent, lambdaContext } from "../support/apiEvents.js";
 import { useEmulators } from "../support/emulators.js";
 import { useLinks } from "../support/links.js";
+import { interceptCommand, type StreamReader, streamReader } from "../support/streams.js";
 
 /**
  * The click-stream end to end on the emulators: `POST /products/{id}/views` puts records on the real stream
@@ -49,10 +43,9 @@ let streamName = "";
 let streamArn = "";
 let failureQueueUrl = "";
 
-/** The stream's shards and the hash key range each one takes (a record goes where the MD5 of its key falls). */
-let shards: { id: string; from: bigint; to: bigint }[] = [];
-/** Where each shard's reading stands: the next records come after what was read. */
-const iterators = new Map<string, string>();
+/** The stream's shards, and where each one's reading stands: the next records come after what was read. */
+let stream: StreamReader;
+let shards: StreamReader["shards"] = [];
 
 beforeAll(async () => {
   const resources = await provision(buildTopology([products]), {
@@ -61,27 +54,17 @@ beforeAll(async () => {
     accountId: "000000000000",
     prefix,
   });
-  const { ProductsTable, ProductsProductViewedStream: stream, ProductsProductViewedDlq: dlq } = resources;
-  if (!ProductsTable || !stream || !dlq) throw new Error(`provisioned only ${Object.keys(resources).join(", ")}`);
+  const { ProductsTable, ProductsProductViewedStream: viewStream, ProductsProductViewedDlq: dlq } = resources;
+  if (!ProductsTable || !viewStream || !dlq) throw new Error(`provisioned only ${Object.keys(resources).join(", ")}`);
   table = ProductsTable.name!;
-  streamName = stream.name!;
-  streamArn = stream.arn!;
+  streamName = viewStream.name!;
+  streamArn = viewStream.arn!;
   failureQueueUrl = dlq.url as string;
   // As the topology links the consumer: its DLQ is its failure queue.
-  link({ ProductsTable, ProductsProductViewedStream: stream, FailureQueue: dlq });
+  link({ ProductsTable, ProductsProductViewedStream: viewStream, FailureQueue: dlq });
 
-  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
-  shards = Shards.map((shard) => ({
-    id: shard.ShardId!,
-    from: BigInt(shard.HashKeyRange!.StartingHashKey!),
-    to: BigInt(shard.HashKeyRange!.EndingHashKey!),
-  }));
-  for (const shard of shards) {
-    const { ShardIterator } = await kinesis.send(
-      new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.id, ShardIteratorType: "TRIM_HORIZON" }),
-    );
-    iterators.set(shard.id, ShardIterator!);
-  }
+  stream = await streamReader(kinesis, streamName);
+  shards = stream.shards;
 });
 
 afterAll(() => {
@@ -114,35 +97,14 @@ afterEach(() => {
   for (const client of Object.values(clients)) client.destroy();
 });
 
-type Handler = (args: { input: unknown }) => Promise<unknown>;
-/** The base client's middleware stack, typed loosely (each client's stack has its own input and output types). */
-type Stack = { add(middleware: (next: Handler, context: { commandName?: string }) => Handler, options: object): void };
-
 /**
  * Watches the calls of `command` (its SDK name) on the base DynamoDB client the code under test uses; the calls
  * numbered in `failing` (1 is the first) throw before anything is sent, so the SDK does not retry them.
  */
-function intercept(command: string, failing: number[] = []): { calls: number; inputs: unknown[] } {
-  const seen = { calls: 0, inputs: [] as unknown[] };
-  (clients.dynamo.middlewareStack as unknown as Stack).add(
-    (next: Handler, context: { commandName?: string }): Handler =>
-      async (args) => {
-        if (context.commandName !== command) return next(args);
-        seen.calls++;
-        seen.inputs.push(args.input);
-        if (failing.includes(seen.calls)) throw new Error(`injected: ${command} call ${seen.calls} failed`);
-        return next(args);
-      },
-    { step: "initialize" },
-  );
-  return seen;
-}
+const intercept = (command: string, failing: number[] = []) => interceptCommand(clients.dynamo, command, failing);
 
 /** The shard a record keyed `productId` lands on. */
-function shardOfKey(productId: string): string {
-  const hash = BigInt(`0x${createHash("md5").update(productId).digest("hex")}`);
-  return shards.find((shard) => hash >= shard.from && hash <= shard.to)!.id;
-}
+const shardOfKey = (productId: string): string => stream.shardOfKey(productId);
 
 /** New product ids, all on `shardId` when given. */
 function productIds(count: number, shardId?: string): string[] {
@@ -207,29 +169,10 @@ async function view(productId: string, times = 1): Promise<void> {
 }
 
 /** Every record put on each shard since the last read, in shard order. */
-async function readNew(): Promise<Map<string, KinesisRecord[]>> {
-  const read = new Map<string, KinesisRecord[]>();
-  for (const shard of shards) {
-    const records: KinesisRecord[] = [];
-    let iterator = iterators.get(shard.id)!;
-    for (;;) {
-      const out = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      iterator = out.NextShardIterator!;
-      records.push(...(out.Records ?? []));
-      if ((out.Records ?? []).length === 0) break;
-    }
-    iterators.set(shard.id, iterator);
-    if (records.length > 0) read.set(shard.id, records);
-  }
-  return read;
-}
+const readNew = () => stream.readNew();
 
 /** The records of the one shard that holds every new record (the test put them all there). */
-async function readShard(shardId: string): Promise<KinesisRecord[]> {
-  const read = await readNew();
-  expect([...read.keys()]).toEqual([shardId]);
-  return read.get(shardId)!;
-}
+const readShard = (shardId: string) => stream.readShard(shardId);
 
 /** One invocation of the counter on `records` of `shardId`, as the stream's event source mapping makes it. */
 async function deliver(shardId: string, records: readonly KinesisRecord[]): Promise<string[]> {
@@ -262,11 +205,7 @@ async function countsOf(ids: readonly string[]): Promise<Record<string, number>>
 const expected = (entries: readonly (readonly [string, number])[]) => Object.fromEntries(entries);
 
 /** The same record's data put again: a producer's retried put (a new record, the same event id). */
-async function putAgain(record: KinesisRecord): Promise<void> {
-  await kinesis.send(
-    new PutRecordCommand({ StreamName: streamName, PartitionKey: record.PartitionKey!, Data: record.Data! }),
-  );
-}
+const putAgain = (record: KinesisRecord) => stream.putAgain(record);
 
 async function popularOf(query: Record<string, string> | null) {
   const response = (await popular(

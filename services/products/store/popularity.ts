@@ -1,5 +1,14 @@
-import { createHash } from "node:crypto";
-import type { Condition, QuerySpec, TransactItem } from "../../../shared/data/index.js";
+import {
+  type Checkpoint,
+  type ChunkPlan,
+  type Condition,
+  type CountChunk,
+  type Counted,
+  planChunks as planStreamChunks,
+  type QuerySpec,
+  streamCounter,
+  type TransactItem,
+} from "../../../shared/data/index.js";
 import type { Product } from "../api.js";
 import { productsByIds, productsTable } from "./catalog.js";
 import { FEED_SHARDS, keys, rankKey, shardOf } from "./keys.js";
@@ -8,76 +17,27 @@ import { FEED_SHARDS, keys, rankKey, shardOf } from "./keys.js";
  * The popularity ranking: each product's views, counted from the click-stream (`products.ProductViewed`) in
  * batches, and the most viewed products read back from the `byViews` index.
  *
- * **One writer per counter.** The stream is partitioned by product id, so a product's views are all on one shard,
- * and the event source mapping runs one invocation at a time per shard, in its order (a reshard finishes a parent
- * shard before its children start). So a product's `VIEWS` item, and a shard's checkpoint, each have one writer
- * at a time, and a batch turns into one write per product, whatever its traffic: a product viewed 1,000 times in a
- * batch costs one write, not 1,000.
- *
- * **Exactly once.** A shard's checkpoint (`VIEWSHARD#<shardId>`) holds the sequence number of the last record
- * counted and the fingerprints of the last {@link RECENT_IDS} events counted. A batch is split, in shard order, into
- * chunks that fit one TransactWriteItems each; a chunk commits its products' new totals and moves the checkpoint to
- * its last record **in the same transaction**, under the condition that the checkpoint is still where the chunk
- * starts. So a record is either counted and behind the checkpoint, or not counted and ahead of it, never in between:
- * - records at or behind the checkpoint are skipped: a redelivered batch, an overlapping one, a bisected retry (the
- *   first half, then the whole) count nothing twice;
- * - a chunk whose checkpoint condition fails was counted meanwhile: the checkpoint is read again and the batch
- *   planned again from it;
- * - a failure half-way leaves the chunks before it counted and the checkpoint after them; the batch is reported
- *   failed from the first record not counted, and the retry goes on from there;
- * - an event delivered twice with the same id (a producer's retried put: two records, one event) is counted once if
- *   the second copy comes within {@link RECENT_IDS} records of the first. The decision depends only on the records
- *   before it in the shard, never on where a batch starts, so every way of batching counts the same.
+ * **One write per product per batch, exactly once.** The stream is partitioned by product id, so a product's views
+ * are all on one shard; the shared stream counter (`shared/data/streamCounter.ts`, which says how) turns a batch of a
+ * shard into one write per product viewed in it, committed with the shard's checkpoint (`VIEWSHARD#<shardId>`) in
+ * one transaction: a product viewed 1,000 times in a batch costs one write, not 1,000, and a redelivered,
+ * overlapping or bisected batch counts nothing twice.
  *
  * **A deleted product leaves the ranking.** Each product's write is checked, in the transaction, against its
  * `PRODUCT` item: the views of a product that is gone are dropped (and its `VIEWS` item deleted), so it never comes
  * back into `popular`; a read leaves out a product deleted since it was counted.
  */
 
-/** Kinesis sequence numbers are decimal strings of up to 129 digits (`0|([1-9]\d{0,128})`, the API reference). */
-export const SEQUENCE_WIDTH = 129;
-
-/** How many counted events' fingerprints a checkpoint keeps, to drop an event seen again with the same id. */
-export const RECENT_IDS = 1_000;
+export { fingerprint, RECENT_IDS, SEQUENCE_WIDTH, sequenceKey } from "../../../shared/data/index.js";
 
 /** TransactWriteItems takes 100 items: per product a check and a write, and the checkpoint: 2 × 49 + 1 = 99. */
 export const PRODUCTS_PER_CHUNK = 49;
-
-/**
- * A sequence number as a fixed-width string, so that string order is number order (in memory and in DynamoDB).
- *
- * @example
- * ```ts
- * sequenceKey("42") < sequenceKey("100"); // true
- * ```
- */
-export const sequenceKey = (sequenceNumber: string): string => sequenceNumber.padStart(SEQUENCE_WIDTH, "0");
-
-/**
- * An event id as 12 base64url characters (72 bits of its SHA-256): the checkpoint is rewritten with every chunk,
- * and its write costs one unit per KB, so 1,000 of these (12 KB) rather than ids of up to 128 characters. A false
- * match among 1,000 needs about 2^62 events.
- *
- * @example
- * ```ts
- * fingerprint("01J9Z3…"); // "q1w2e3r4t5y6"
- * ```
- */
-export const fingerprint = (eventId: string): string =>
-  createHash("sha256").update(eventId).digest("base64url").slice(0, 12);
 
 /** One view, as the counter reads it off its record. */
 export interface View {
   readonly sequenceNumber: string;
   readonly eventId: string;
   readonly productId: string;
-}
-
-/** How far a shard is counted: the last record's sequence key (none before the first chunk) and recent events. */
-export interface Checkpoint {
-  readonly sequence?: string;
-  /** Fingerprints of the last {@link RECENT_IDS} events counted, oldest first. */
-  readonly recent: readonly string[];
 }
 
 /** The views of consecutive records, as one transaction counts them. */
@@ -94,11 +54,21 @@ export interface ViewChunk {
   readonly duplicates: number;
 }
 
+const viewPlan = (productsPerChunk: number): ChunkPlan<View> => ({
+  keysOf: (view) => [view.productId],
+  maxKeys: productsPerChunk,
+});
+
+/** The views a chunk adds, by product. */
+function viewCounts(records: readonly View[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { productId } of records) counts.set(productId, (counts.get(productId) ?? 0) + 1);
+  return counts;
+}
+
 /**
- * The chunks that count `views` (one shard's records, in its order) after `checkpoint`: records at or behind it
- * are left out, an event whose fingerprint is among the last {@link RECENT_IDS} counted is a duplicate, and a chunk
- * closes before a record that would bring a product more than it holds. Pure: the same views and checkpoint give
- * the same chunks.
+ * The chunks that count `views` (one shard's records, in its order) after `checkpoint` (the shared planner, at most
+ * {@link PRODUCTS_PER_CHUNK} products a chunk), with each chunk's views by product. Pure.
  *
  * @example
  * ```ts
@@ -111,40 +81,15 @@ export function planChunks(
   checkpoint: Checkpoint,
   productsPerChunk = PRODUCTS_PER_CHUNK,
 ): ViewChunk[] {
-  const recent = [...checkpoint.recent];
-  const seen = new Set(recent);
-  const chunks: ViewChunk[] = [];
-  let open: { first: string; last: string; counts: Map<string, number>; duplicates: number } | undefined;
-  const close = () => {
-    if (open) chunks.push({ ...open, recent: [...recent] });
-    open = undefined;
-  };
-
-  for (const view of views) {
-    if (checkpoint.sequence !== undefined && sequenceKey(view.sequenceNumber) <= checkpoint.sequence) continue;
-    const id = fingerprint(view.eventId);
-    const duplicate = seen.has(id);
-    if (!duplicate && open && open.counts.size >= productsPerChunk && !open.counts.has(view.productId)) close();
-    open ??= { first: view.sequenceNumber, last: view.sequenceNumber, counts: new Map(), duplicates: 0 };
-    open.last = view.sequenceNumber;
-    if (duplicate) {
-      open.duplicates++;
-      continue;
-    }
-    open.counts.set(view.productId, (open.counts.get(view.productId) ?? 0) + 1);
-    recent.push(id);
-    seen.add(id);
-    // A sliding window of the last RECENT_IDS events, whatever the batches: ids are unique in it.
-    if (recent.length > RECENT_IDS) seen.delete(recent.shift()!);
-  }
-  close();
-  return chunks;
-}
-
-interface CheckpointItem {
-  readonly shardId: string;
-  readonly sequence: string;
-  readonly recent: string[];
+  return planStreamChunks(views, checkpoint, viewPlan(productsPerChunk)).map(
+    ({ first, last, records, recent, duplicates }) => ({
+      first,
+      last,
+      counts: viewCounts(records),
+      recent,
+      duplicates,
+    }),
+  );
 }
 
 interface ViewsItem {
@@ -156,47 +101,14 @@ const absent: Condition = { expression: "attribute_not_exists(pk)" };
 const present: Condition = { expression: "attribute_exists(pk)" };
 
 /**
- * How far `shardId` is counted (read consistently: the counter goes on from exactly there).
- *
- * @example
- * ```ts
- * const checkpoint = await readCheckpoint("shardId-000000000000"); // { sequence: "000…4961", recent: [...] }
- * ```
+ * Counts one chunk with `checkpoint` (the item moving the shard's checkpoint past it): each product's total becomes
+ * its current one plus the chunk's views, under a condition on the current one, in one transaction. Products found
+ * gone are dropped (their `VIEWS` item deleted) and the rest sent again. `moved`: the checkpoint, or a count, is not
+ * where it was read (the chunk may be counted already): read the checkpoint again and plan again.
  */
-export async function readCheckpoint(shardId: string): Promise<Checkpoint> {
-  const item = await productsTable.get<CheckpointItem>(keys.viewShard(shardId), { consistent: true });
-  return item ? { sequence: item.sequence, recent: item.recent ?? [] } : { recent: [] };
-}
-
-/**
- * Counts one chunk of `shardId` if the checkpoint is still at `after` (the sequence key the chunk was planned
- * from): each product's total becomes its current one plus the chunk's views, under a condition on the current
- * one, and the checkpoint moves to the chunk's end, in one transaction. Products found gone are dropped (their
- * `VIEWS` item deleted) and the rest sent again. `moved`: the checkpoint, or a count, is not where it was read
- * (the chunk may be counted already): read the checkpoint again and plan again.
- *
- * @example
- * ```ts
- * const outcome = await countChunk("shardId-000000000000", chunk, checkpoint.sequence); // "counted"
- * ```
- */
-export async function countChunk(
-  shardId: string,
-  chunk: ViewChunk,
-  after: string | undefined,
-): Promise<"counted" | "moved"> {
-  const counts = new Map(chunk.counts);
+async function countChunk(chunk: CountChunk<View>, checkpoint: TransactItem): Promise<"counted" | "moved"> {
+  const counts = viewCounts(chunk.records);
   const gone: string[] = [];
-  const checkpoint: TransactItem = {
-    update: {
-      key: keys.viewShard(shardId),
-      spec: { set: { shardId, sequence: sequenceKey(chunk.last), recent: [...chunk.recent] } },
-      condition:
-        after === undefined
-          ? absent
-          : { expression: "#sequence = :after", names: { "#sequence": "sequence" }, values: { ":after": after } },
-    },
-  };
   // Each round either commits, or answers `moved`, or drops at least one product: it ends.
   for (;;) {
     const current = await productsTable.batchGet<ViewsItem>([...counts.keys()].map(keys.views), {
@@ -239,16 +151,16 @@ function viewsWrite(productId: string, before: number | undefined, added: number
   };
 }
 
-/** Plans again from a fresh checkpoint at most this many times in one batch (each time something moved). */
-const REPLANS = 3;
-
-/** How a batch was counted: all of it, or up to `retryFrom` (the first record not counted) and why not further. */
-export type Counted = { readonly retryFrom?: undefined } | { readonly retryFrom: string; readonly error: unknown };
+const viewCounter = streamCounter<View>({
+  table: productsTable,
+  checkpointKey: keys.viewShard,
+  ...viewPlan(PRODUCTS_PER_CHUNK),
+  commit: countChunk,
+});
 
 /**
- * Counts one shard's `views` (a batch, in shard order) exactly once, chunk by chunk (see the module's comment).
- * When a chunk fails, the chunks before it are counted, the checkpoint is after them, and `retryFrom` is the chunk's
- * first record. A failure to read the checkpoint rejects; so does a checkpoint that keeps moving (another writer).
+ * Counts one shard's `views` (a batch, in shard order) exactly once, chunk by chunk. When a chunk fails, the chunks
+ * before it are counted, the checkpoint is after them, and `retryFrom` is the chunk's first record.
  *
  * @example
  * ```ts
@@ -256,25 +168,8 @@ export type Counted = { readonly retryFrom?: undefined } | { readonly retryFrom:
  * if (counted.retryFrom !== undefined) logger.error("views not counted", { error: counted.error });
  * ```
  */
-export async function countViews(shardId: string, views: readonly View[]): Promise<Counted> {
-  let checkpoint = await readCheckpoint(shardId);
-  for (let plan = 1; ; plan++) {
-    let after = checkpoint.sequence;
-    let moved = false;
-    for (const chunk of planChunks(views, checkpoint)) {
-      try {
-        moved = (await countChunk(shardId, chunk, after)) === "moved";
-      } catch (error) {
-        return { retryFrom: chunk.first, error };
-      }
-      if (moved) break;
-      after = sequenceKey(chunk.last);
-    }
-    if (!moved) return {};
-    if (plan >= REPLANS) throw new Error(`${shardId}: the view checkpoint kept moving under the counter`);
-    checkpoint = await readCheckpoint(shardId);
-  }
-}
+export const countViews = (shardId: string, views: readonly View[]): Promise<Counted> =>
+  viewCounter.count(shardId, views);
 
 /**
  * The `limit` most viewed products, most viewed first: the heads of the {@link FEED_SHARDS} ranking partitions
