@@ -4,12 +4,10 @@
  * one tinybench run against DynamoDB Local. The ratio is what the origin cache buys a warm sandbox; it is below 1
  * when the cache answers faster than a table read.
  */
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { Bench } from "tinybench";
-import { startDynamoDbLocal } from "../local/emulators/dynamodb.js";
-import { linkEnv } from "../shared/config.js";
+import { benchTable } from "./dynamoLocal.js";
 
 export interface ProductRead {
   readonly bareUs: number;
@@ -47,33 +45,8 @@ function p50Us(task: { result?: unknown } | undefined): number {
 }
 
 export async function productReadLatency(): Promise<ProductRead> {
-  const dynamo = await startDynamoDbLocal();
-  const table = `bench-products-${Date.now().toString(36)}`;
-  const credentials = { accessKeyId: "bench", secretAccessKey: "bench" };
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    ...linkEnv("ProductsTable", { name: table }),
-  });
-  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "us-east-1", credentials });
-  const documents = DynamoDBDocumentClient.from(client);
+  const table = await benchTable("ProductsTable");
   try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "sk", AttributeType: "S" },
-        ],
-        KeySchema: [
-          { AttributeName: "pk", KeyType: "HASH" },
-          { AttributeName: "sk", KeyType: "RANGE" },
-        ],
-      }),
-    );
     // Imported once the table is linked: the handler reads its configuration when first called, as in Lambda.
     const { createProduct } = await import("../services/products/store/catalog.js");
     const { keys } = await import("../services/products/store/keys.js");
@@ -92,7 +65,9 @@ export async function productReadLatency(): Promise<ProductRead> {
     const event = getEvent(productId);
 
     const bare = async (): Promise<APIGatewayProxyResult> => {
-      const { Item } = await documents.send(new GetCommand({ TableName: table, Key: keys.product(productId) }));
+      const { Item } = await table.documents.send(
+        new GetCommand({ TableName: table.name, Key: keys.product(productId) }),
+      );
       return { statusCode: 200, headers: { "content-type": "application/json" }, body: JSON.stringify(Item) };
     };
     const real = async (): Promise<APIGatewayProxyResult> => {
@@ -107,7 +82,6 @@ export async function productReadLatency(): Promise<ProductRead> {
     const handlerUs = p50Us(bench.tasks[1]);
     return { bareUs, handlerUs, ratio: handlerUs / bareUs };
   } finally {
-    client.destroy();
-    await dynamo.stop();
+    await table.stop();
   }
 }

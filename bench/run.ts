@@ -9,6 +9,7 @@
  *    against the same floor, measured in the same interleaved rounds.
  * 4. The products read path, warm: `GET /products/{productId}` against a bare handler doing the same read, both on
  *    DynamoDB Local.
+ * 5. Posts one forum thread takes a second with its order kept, against the same writers with no order.
  */
 import { join } from "node:path";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
@@ -19,6 +20,7 @@ import { bundle, chunkOf, outputPath, staticClosure } from "./bundle.js";
 import { coldImportMedians } from "./coldImport.js";
 import { serviceBundles } from "./functions.js";
 import { productReadLatency } from "./productRead.js";
+import { threadPostRate } from "./threadPosts.js";
 
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
 const root = join(import.meta.dirname, "..");
@@ -104,7 +106,7 @@ async function bundleAndColdStart(rounds: number) {
 }
 
 /** The services whose functions the bench measures: those with routes so far. */
-const MEASURED_SERVICES = ["users", "products"];
+const MEASURED_SERVICES = ["users", "products", "forums"];
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -112,6 +114,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
 const overhead = await middlewareOverhead();
 const cold = await bundleAndColdStart(rounds);
 const read = await productReadLatency();
+const posts = await threadPostRate();
 
 console.log("\nHTTP middleware chain, warm invocation (median of tinybench samples)");
 console.log(`  bare handler        ${overhead.bareUs.toFixed(1)} µs`);
@@ -173,3 +176,13 @@ console.log(
   `  GET /products/{productId}             ${read.handlerUs.toFixed(1)} µs  (middleware, origin cache, etag)`,
 );
 console.log(`  ratio                                 ${read.ratio.toFixed(2)}× (handler / bare)`);
+
+console.log(
+  `\nOne forum thread, ${posts.writers} writers for ${posts.seconds} s (DynamoDB Local on this machine; order checked after)`,
+);
+console.log(`  posts in order (seq under a condition, with the outbox)   ${posts.orderedPerSecond.toFixed(0)} /s`);
+console.log(`  puts with no order, same writers                        ${posts.unorderedPerSecond.toFixed(0)} /s`);
+console.log(
+  `  ratio                                                   ${posts.ratio.toFixed(2)}× (ordered / unordered)`,
+);
+console.log(`  refused with 409 (busier than one writer at a time)      ${posts.refused}`);
