@@ -1,7 +1,8 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { startDynamoDbLocal } from "../local/emulators/dynamodb.js";
-import { linkEnv } from "../shared/config.js";
+import { resetAwsClients } from "../shared/aws/index.js";
+import { linkEnv, resetResourceCache } from "../shared/config.js";
 
 export interface BenchTable {
   readonly name: string;
@@ -24,6 +25,9 @@ export async function benchTable(resource: string): Promise<BenchTable> {
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     ...linkEnv(resource, { name }),
   });
+  // The sandbox's clients and linked resources are read once; a bench that ran before pointed them elsewhere.
+  resetAwsClients();
+  resetResourceCache();
   const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "us-east-1", credentials });
   await client.send(
     new CreateTableCommand({
