@@ -184,6 +184,41 @@ export function checkFailureHandling(resources: readonly SynthResource[], topolo
 }
 
 /**
+ * Every table has the key schema and the indexes its service declares, each index with its keys and projection
+ * (`KEYS_ONLY` where declared, so counters that move do not rewrite a list index): the lists are served by these, never
+ * by a scan, so a missing or different index is a broken read path.
+ */
+export function checkIndexes(resources: readonly SynthResource[], topology: Topology): Problems {
+  const problems: Problems = [];
+  for (const table of topology.tables) {
+    const found = named(resources, "aws:dynamodb/table:Table", `${table.name}Table`);
+    if (!found) {
+      problems.push(`table ${table.name}: not created`);
+      continue;
+    }
+    if (found.inputs.hashKey !== table.partitionKey || (found.inputs.rangeKey ?? undefined) !== table.sortKey)
+      problems.push(`table ${table.name}: keys are not ${table.partitionKey}/${table.sortKey ?? "-"}`);
+    const built = new Map(arr(found.inputs.globalSecondaryIndexes).map((i) => [String(obj(i).name), obj(i)]));
+    const declared = Object.entries(table.indexes ?? {});
+    if (built.size !== declared.length)
+      problems.push(`table ${table.name}: ${built.size} indexes, ${declared.length} declared`);
+    for (const [name, index] of declared) {
+      const gsi = built.get(name);
+      if (!gsi) {
+        problems.push(`table ${table.name}: no index ${name}`);
+        continue;
+      }
+      if (gsi.hashKey !== index.partitionKey || (gsi.rangeKey ?? undefined) !== index.sortKey)
+        problems.push(`table ${table.name}: index ${name} is not on ${index.partitionKey}/${index.sortKey ?? "-"}`);
+      const projection = index.projection ?? "ALL";
+      if (gsi.projectionType !== projection)
+        problems.push(`table ${table.name}: index ${name} projects ${String(gsi.projectionType)}, not ${projection}`);
+    }
+  }
+  return problems;
+}
+
+/**
  * Every table streams its changes with the view the topology says, and every outbox's publisher reads its table's
  * stream through a mapping that passes outbox inserts only, from the oldest record, bisecting a failing batch,
  * reporting failures per record, retrying as the topology says and sending what it gives up to the publisher's DLQ.
@@ -892,6 +927,7 @@ export function checkStage(result: SynthResult, topology: Topology, domain: stri
     failures: () => checkFailureHandling(resources, topology),
     batches: () => checkBatchResponses(resources, topology),
     outboxes: () => checkOutboxes(resources, topology),
+    indexes: () => checkIndexes(resources, topology),
     streams: () => checkStreams(resources, topology, result.app.stage),
     leastPrivilege: () => checkLeastPrivilege(resources, topology),
     handlers: () => checkHandlers(result, topology),

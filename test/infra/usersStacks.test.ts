@@ -33,6 +33,7 @@ import {
   checkConsumerWiring,
   checkDomain,
   checkFailureHandling,
+  checkIndexes,
   checkOwnership,
   checkRetention,
   checkRoleTrust,
@@ -421,6 +422,42 @@ describe("the users consumers", () => {
       `${sub.name}: a failing batch is not bisected`,
     ]);
     expect(checkBatchResponses(fragile, topology)).toEqual([`${mappings[0]!.name}: no partial batch responses`]);
+  });
+});
+
+describe("the services' tables", () => {
+  it("have the keys and indexes their services declare, KEYS_ONLY where declared", () => {
+    expect(checkIndexes(ci.resources, topology)).toEqual([]);
+    const forums = (r: SynthResource) => r.name === "ForumsTableTable";
+    const copied = breakResource(ci.resources, forums, (i) => {
+      i.globalSecondaryIndexes = (i.globalSecondaryIndexes as Record<string, unknown>[]).map((g) => ({
+        ...g,
+        projectionType: "ALL",
+      }));
+    });
+    expect(checkIndexes(copied, topology)).toEqual([
+      "table ForumsTable: index byList projects ALL, not KEYS_ONLY",
+      "table ForumsTable: index byActivity projects ALL, not KEYS_ONLY",
+    ]);
+    const scanning = breakResource(
+      ci.resources,
+      (r) => r.name === "ProductsTableTable",
+      (i) => {
+        i.globalSecondaryIndexes = (i.globalSecondaryIndexes as Record<string, unknown>[]).filter(
+          (g) => g.name !== "byCategory",
+        );
+      },
+    );
+    expect(checkIndexes(scanning, topology)).toEqual([
+      "table ProductsTable: 2 indexes, 3 declared",
+      "table ProductsTable: no index byCategory",
+    ]);
+    const rekeyed = breakResource(ci.resources, forums, (i) => {
+      i.globalSecondaryIndexes = (i.globalSecondaryIndexes as Record<string, unknown>[]).map((g) =>
+        g.name === "byRank" ? { ...g, rangeKey: "posts" } : g,
+      );
+    });
+    expect(checkIndexes(rekeyed, topology)).toEqual(["table ForumsTable: index byRank is not on rankPk/rankSk"]);
   });
 });
 
