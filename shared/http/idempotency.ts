@@ -89,7 +89,9 @@ export function idempotency(options: IdempotencyOptions): MiddlewareObj<HttpEven
     if (!claim) return;
     exchange.idempotencyClaim = undefined;
     try {
-      if (result.statusCode >= 500) {
+      // A fault, or an answer that says "try again" (a 409 lost race, a 429 throttle, anything with `retry-after`),
+      // is not the request's result: the claim is released so the client's retry with the same key runs again.
+      if (result.statusCode >= 500 || isTryAgain(result)) {
         await (await storeOf()).release(claim.key, claim.claimId);
         return;
       }
@@ -159,4 +161,11 @@ export function idempotency(options: IdempotencyOptions): MiddlewareObj<HttpEven
   };
 
   return { before: idempotencyBefore, after: idempotencyAfter, onError: idempotencyOnError };
+}
+
+/** An answer the client is told to retry: it must not become the key's stored result. */
+function isTryAgain(result: HttpResult): boolean {
+  if (result.statusCode === 429) return true;
+  const retryAfter = Object.keys(result.headers).some((name) => name.toLowerCase() === "retry-after");
+  return result.statusCode === 409 && retryAfter;
 }

@@ -5,7 +5,14 @@ import { mockClient } from "aws-sdk-client-mock";
 import * as v from "valibot";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { linkEnv, resetResourceCache } from "../../shared/config.js";
-import { conflict, HttpProblem, httpHandler, PROBLEM_KINDS, type RouteOutput } from "../../shared/http/index.js";
+import {
+  conflict,
+  HttpProblem,
+  httpHandler,
+  PROBLEM_KINDS,
+  type RouteOutput,
+  tooManyRequests,
+} from "../../shared/http/index.js";
 import { logger } from "../../shared/logging/index.js";
 
 type Item = Record<string, unknown>;
@@ -239,6 +246,26 @@ describe("idempotency state machine", () => {
     expect(again.body).toBe(first.body);
     expect(again.headers?.["content-type"]).toBe("application/problem+json");
     expect(runs).toBe(1);
+  });
+
+  it("releases the key on an answer that says try again (a 409 with retry-after, a 429): the retry runs", async () => {
+    for (const busy of [
+      () => new HttpProblem("conflict", "the thread is busy", { headers: { "retry-after": "1" } }),
+      () => tooManyRequests("slow down"),
+    ]) {
+      const table = new MemoryTable();
+      let runs = 0;
+      const handler = route(table.client, () => {
+        if (++runs === 1) throw busy();
+        return { ok: runs };
+      });
+      const first = await send(handler, postEvent({ name: "x" }));
+      expect([409, 429]).toContain(first.statusCode);
+      expect(table.items.size).toBe(0);
+      const retried = await send(handler, postEvent({ name: "x" }));
+      expect(retried.statusCode).toBe(201);
+      expect(runs).toBe(2);
+    }
   });
 
   it("refuses a key that is not a UUID with 400", async () => {
