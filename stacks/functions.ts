@@ -5,6 +5,8 @@ import type { Transports } from "./transports.js";
 
 /** Lambda nodejs22.x is supported to 2027-04-30 (nodejs20.x ended 2026-04-30). */
 export const RUNTIME = "nodejs22.x";
+/** Every function's architecture: a package installed into a function (`install`) is fetched for it. */
+export const ARCHITECTURE = "x86_64";
 /** The trust policy of a function's execution role: Lambda, and nobody else, may assume it. */
 export const LAMBDA_TRUST_POLICY = JSON.stringify({
   Version: "2012-10-17",
@@ -64,6 +66,7 @@ export function createFunctions(topology: Topology, registry: LinkRegistry, tran
     functions[fn.name] = new sst.aws.Function(fn.name, {
       handler: fn.handler,
       runtime: RUNTIME,
+      architecture: ARCHITECTURE,
       memory: `${fn.memoryMb} MB`,
       timeout: `${fn.timeoutSeconds} seconds`,
       ...(fn.concurrency ? { concurrency: { reserved: fn.concurrency } } : {}),
@@ -71,7 +74,9 @@ export function createFunctions(topology: Topology, registry: LinkRegistry, tran
       environment,
       // Each publish transport and its SDK client is a dynamic import (`shared/publish`): with splitting it is its own
       // chunk, loaded on the first publish over it, so a function's cold start pays only for what it uses.
-      nodejs: { splitting: true },
+      // `install`: native modules (sharp) stay out of the bundle and are installed into the package for this runtime
+      // and the function's architecture, so the binary is the one Lambda loads.
+      nodejs: { splitting: true, ...(fn.install ? { install: [...fn.install] } : {}) },
       ...(failure && onFailure ? { retries: failure.retries } : {}),
       transform: {
         // SST 4.17.1 picks the role's trust policy with `!dev` on an Output (always false), so every role gets its

@@ -21,6 +21,7 @@ import {
   S3Notifications,
   S3RequestError,
 } from "./s3Notifications.js";
+import { checkPresigned, isPresigned, type SecretLookup, secretIsKeyId } from "./s3Presigned.js";
 import { QueueUrlTranslator } from "./sqsQueueUrls.js";
 import { SqsRequestError, SqsTraceHeaders } from "./sqsTraceHeader.js";
 
@@ -29,7 +30,8 @@ import { SqsRequestError, SqsTraceHeaders } from "./sqsTraceHeader.js";
  * on the published port that fills fauxqs's gaps from the outside, without touching its internals:
  * - SQS (AWS JSON 1.0, `X-Amz-Target: AmazonSQS.*`, the only SQS protocol fauxqs speaks): queue URLs that resolve
  *   (see sqsQueueUrls.ts) and the `AWSTraceHeader` system attribute (see sqsTraceHeader.ts);
- * - S3: bucket notification configurations and the notifications themselves (see s3Notifications.ts).
+ * - S3: bucket notification configurations and the notifications themselves (see s3Notifications.ts), and the
+ *   signature and expiry of presigned requests, signed headers included (see s3Presigned.ts).
  * Everything else (SNS, the rest of S3 and SQS) streams through unchanged.
  */
 export interface MessagingEmulator {
@@ -42,6 +44,8 @@ export interface MessagingEmulator {
 export interface MessagingOptions {
   region: string;
   log?: (line: string) => void;
+  /** The secret of each access key, for presigned S3 requests (default: the secret is the key id). */
+  s3Secrets?: SecretLookup;
 }
 
 type Json = Record<string, unknown>;
@@ -198,6 +202,7 @@ function fauxqsDestinations(upstream: Upstream, region: string): NotificationDes
  */
 export async function startMessaging(options: MessagingOptions): Promise<MessagingEmulator> {
   const { region, log } = options;
+  const s3Secrets = options.s3Secrets ?? secretIsKeyId;
   // buildApp rather than startFauxqs: startFauxqs always listens on 0.0.0.0.
   const app = buildApp({ logger: false, defaultRegion: region });
   await app.listen({ port: 0, host: LOOPBACK });
@@ -340,7 +345,13 @@ export async function startMessaging(options: MessagingOptions): Promise<Messagi
     const status = upstreamRes.statusCode ?? 500;
     if (target && !target.key && method === "DELETE" && status === 204) notifications.forgetBucket(target.bucket);
     if (!target || !eventName || status !== 200) {
-      res.writeHead(status, passHeaders(upstreamRes.headers));
+      // A HEAD has no body to measure: its content-length is the object's size (HeadObject's ContentLength).
+      const length = upstreamRes.headers["content-length"];
+      const headers = passHeaders(upstreamRes.headers);
+      res.writeHead(
+        status,
+        method === "HEAD" && length !== undefined ? { ...headers, "content-length": length } : headers,
+      );
       upstreamRes.pipe(res);
       return;
     }
@@ -356,11 +367,27 @@ export async function startMessaging(options: MessagingOptions): Promise<Messagi
     send(res, status, passHeaders(upstreamRes.headers), body);
   }
 
+  /** A presigned request S3 would refuse (signature, signed headers, expiry): answered here, never forwarded. */
+  function refusePresigned(req: IncomingMessage, res: ServerResponse): boolean {
+    const refusal = checkPresigned(
+      { method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers },
+      s3Secrets,
+    );
+    if (!refusal) return false;
+    req.resume();
+    const { requestId, hostId } = newRequestIds();
+    const ids = { "x-amz-request-id": requestId, "x-amz-id-2": hostId, "content-type": "application/xml" };
+    send(res, refusal.status, ids, req.method === "HEAD" ? "" : s3ErrorXml(refusal, requestId));
+    return true;
+  }
+
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const target = req.headers["x-amz-target"];
     const s3 = s3Target(req);
     let handled: Promise<void>;
-    if (req.method === "POST" && typeof target === "string" && target.startsWith("AmazonSQS.")) {
+    if (s3 && isPresigned(req.url ?? "") && refusePresigned(req, res)) {
+      handled = Promise.resolve();
+    } else if (req.method === "POST" && typeof target === "string" && target.startsWith("AmazonSQS.")) {
       handled = handleSqs(req, res, target.slice("AmazonSQS.".length));
     } else if (s3 && !s3.key && s3.query.has("notification") && (req.method === "GET" || req.method === "PUT")) {
       handled = handleNotificationConfiguration(req, res, s3.bucket);

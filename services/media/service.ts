@@ -1,16 +1,36 @@
-import { MediaProcessed } from "../../events/media.js";
+import { MediaProcessed, UploadReceived } from "../../events/media.js";
 import { defineService } from "../../shared/topology/defineService.js";
+import { bucket } from "../../shared/topology/resources/index.js";
+import { mediaRoutes } from "./api.js";
 
 /**
- * Uploads, processing and the CDN. Declared here as the producer of `media.MediaProcessed`, so the topic the users
- * service subscribes to exists and the owner of its table and outbox; its routes, bucket and worker arrive with the media service itself.
+ * Uploads and their processing. The bytes go straight to the private bucket through a presigned PUT; the bucket's
+ * object-created notification is `media.UploadReceived` (raised by the bucket, buffered in SQS with its DLQ), the
+ * worker decides what the bytes are, and `media.MediaProcessed` (through the outbox) tells the owner services.
+ * Readers fetch the objects through the bucket's CDN (locally, the local S3).
  */
 export default defineService({
   name: "media",
   basePath: "/media",
-  // Its own data, and the outbox every event it publishes leaves through (single-table design, string keys).
+  // The media items, idempotency records and the outbox (single-table design, string keys).
   tables: { MediaTable: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" } },
-  routes: [],
+  resources: { MediaBucket: bucket({ notifies: UploadReceived }) },
+  routes: mediaRoutes,
   publishes: [MediaProcessed],
-  consumers: [],
+  consumers: [
+    {
+      name: "worker",
+      events: [UploadReceived],
+      handler: "services/media/consumers/worker.handler",
+      // sharp decodes up to the pixel limit in memory (and Lambda's CPU grows with memory); one upload a time,
+      // two retries, then the DLQ: nothing is stuck or retried forever.
+      memoryMb: 1536,
+      timeoutSeconds: 60,
+      batchSize: 1,
+      retries: 2,
+      links: ["MediaTable", "MediaBucket"],
+      // sharp is a native module: installed into the bundle for the function's runtime and architecture.
+      nodejs: { install: ["sharp"] },
+    },
+  ],
 });

@@ -7,6 +7,15 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 /** A handler reference: `<file without extension>.<export>`, relative to the project root (SST's form). */
 export type HandlerRef = `${string}.${string}`;
 
+/** Bundling options of a function that SST's Node runtime applies (`nodejs` of `sst.aws.Function`). */
+export interface NodejsOptions {
+  /**
+   * Packages left out of the bundle and installed into the function's package instead, for the function's Lambda
+   * runtime and architecture: native modules (`["sharp"]`), which esbuild cannot bundle.
+   */
+  readonly install?: readonly string[];
+}
+
 export interface RouteDefinition {
   readonly method: HttpMethod;
   /** Path under the service's base path, API Gateway style: `/`, `/me`, `/{userId}`. */
@@ -39,6 +48,7 @@ export interface RouteDefinition {
   readonly cache?: { readonly maxAgeSeconds: number; readonly sMaxAgeSeconds: number };
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
+  readonly nodejs?: NodejsOptions;
   /**
    * The service's resources this route's function reaches (tables, declared resources, the transports of the events
    * it publishes); the function is linked to these only. Default: all of them.
@@ -95,6 +105,7 @@ export interface ConsumerDefinition {
   readonly buffered?: boolean;
   readonly timeoutSeconds?: number;
   readonly memoryMb?: number;
+  readonly nodejs?: NodejsOptions;
   /** The service's resources the consumer reaches beside its event source and DLQ (as a route's `links`). */
   readonly links?: readonly string[];
 }

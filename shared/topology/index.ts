@@ -4,6 +4,7 @@ export type {
   ConsumerDefinition,
   HandlerRef,
   HttpMethod,
+  NodejsOptions,
   RouteDefinition,
   ServiceDefinition,
   StreamView,

@@ -30,6 +30,8 @@ export interface FunctionNode {
   readonly timeoutSeconds: number;
   /** Reserved concurrency (consumers); routes scale freely. */
   readonly concurrency?: number;
+  /** Packages installed into the function's package rather than bundled (native modules: `sharp`). */
+  readonly install?: readonly string[];
   /** Linked resources: what the function may reach, and nothing else. */
   readonly links: readonly string[];
   /** Extra link names pointing at a linked resource (`FailureQueue` → this consumer's DLQ). */
@@ -359,6 +361,7 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
           kind: "route",
           memoryMb: route.memoryMb ?? ROUTE_DEFAULTS.memoryMb,
           timeoutSeconds: route.timeoutSeconds ?? ROUTE_DEFAULTS.timeoutSeconds,
+          ...(route.nodejs?.install?.length ? { install: [...route.nodejs.install] } : {}),
           links: linksOf(name, route.links),
           aliases: {},
         });
@@ -406,6 +409,7 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
         memoryMb: consumer.memoryMb ?? CONSUMER_DEFAULTS.memoryMb,
         timeoutSeconds,
         ...(consumer.concurrency ? { concurrency: consumer.concurrency } : {}),
+        ...(consumer.nodejs?.install?.length ? { install: [...consumer.nodejs.install] } : {}),
         links: [...consumerLinks],
         aliases: { FailureQueue: dlq },
       });

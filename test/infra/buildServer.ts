@@ -10,7 +10,8 @@ interface BuildInput {
   handler: string;
   runtime: string;
   /** The function's `nodejs` options (and its architecture). */
-  properties?: { splitting?: boolean };
+  /** `install` is a list of packages, or packages by version (SST accepts both). */
+  properties?: { splitting?: boolean; install?: string[] | Record<string, string>; architecture?: string };
 }
 
 export interface BuildOutput {
@@ -20,6 +21,11 @@ export interface BuildOutput {
   sourcemaps: string[];
   /** Built with code splitting (dynamic imports in chunks of their own), as `nodejs.splitting` asks. */
   splitting?: boolean;
+  /**
+   * Packages installed into the function's package instead of bundled (`nodejs.install`), the architecture they are
+   * installed for, and the installed packages the bundle carried anyway (it should carry none).
+   */
+  install?: { packages: string[]; architecture: string; bundled: string[] };
 }
 
 const SOURCE_EXTENSIONS = [".ts", ".mts", ".tsx", ".js", ".mjs"];
@@ -45,6 +51,9 @@ async function bundleHandler(root: string, outRoot: string, input: BuildInput): 
       sourcemaps: [],
     };
   const splitting = input.properties?.splitting === true;
+  // As SST's Node runtime does: a package to install is left out of the bundle (esbuild `external`).
+  const install = input.properties?.install ?? [];
+  const packages = Array.isArray(install) ? install : Object.keys(install);
   try {
     const result = await build({
       entryPoints: [source],
@@ -58,11 +67,23 @@ async function bundleHandler(root: string, outRoot: string, input: BuildInput): 
       banner: { js: REQUIRE_BANNER },
       metafile: true,
       logLevel: "silent",
+      ...(packages.length > 0 ? { external: packages } : {}),
     });
     const exports = Object.values(result.metafile.outputs).flatMap((o) => (o.entryPoint ? o.exports : []));
     if (!exports.includes(exportName))
       return { handler: input.handler, out, errors: [`"${file}" has no export named "${exportName}"`], sourcemaps: [] };
-    return { handler: input.handler, out, errors: [], sourcemaps: [], splitting };
+    const inputs = Object.keys(result.metafile.inputs);
+    const bundled = packages.filter((pkg) => inputs.some((path) => path.includes(`node_modules/${pkg}/`)));
+    return {
+      handler: input.handler,
+      out,
+      errors: [],
+      sourcemaps: [],
+      splitting,
+      ...(packages.length > 0
+        ? { install: { packages, architecture: input.properties?.architecture ?? "", bundled } }
+        : {}),
+    };
   } catch (error) {
     return {
       handler: input.handler,

@@ -184,6 +184,75 @@ export function checkFailureHandling(resources: readonly SynthResource[], topolo
 }
 
 /**
+ * A function that installs native packages (the media worker's `sharp`) has them installed into its package for the
+ * architecture its Lambda runs on, and not bundled: sharp's binary is per platform and architecture, and the one
+ * `npm install` put on the build machine is not necessarily Lambda's.
+ */
+export function checkNativePackages(result: Pick<SynthResult, "resources" | "installs">, topology: Topology): Problems {
+  const problems: Problems = [];
+  for (const fn of topology.functions) {
+    const built = result.installs[fn.name];
+    if (!fn.install?.length) {
+      if (built) problems.push(`${fn.name} installs ${built.packages.join(", ")}, which it does not declare`);
+      continue;
+    }
+    if (!built) {
+      problems.push(`${fn.name}: ${fn.install.join(", ")} not installed into its package`);
+      continue;
+    }
+    for (const pkg of fn.install)
+      if (!built.packages.includes(pkg)) problems.push(`${fn.name}: ${pkg} not installed into its package`);
+    if (built.bundled.length > 0) problems.push(`${fn.name}: ${built.bundled.join(", ")} bundled, not installed`);
+    const lambda = lambdaOf(result.resources, fn.name);
+    const architecture = arr(lambda?.inputs.architectures)[0] ?? "x86_64";
+    if (built.architecture !== architecture)
+      problems.push(
+        `${fn.name}: packages installed for ${built.architecture || "no architecture"}, Lambda runs ${String(architecture)}`,
+      );
+  }
+  return problems;
+}
+
+/**
+ * A bucket of the topology stays private and holds its objects safely: every public access blocked, encrypted at
+ * rest by default, CORS for the browsers' presigned PUTs (and nothing else), and incomplete multipart uploads aborted.
+ */
+export function checkBuckets(resources: readonly SynthResource[], topology: Topology): Problems {
+  const problems: Problems = [];
+  const ofBucket = (type: string, name: string) =>
+    ofType(resources, type).find((r) => r.name.startsWith(name) && r.type === type);
+  for (const node of resourcesOfKind(topology.resources, "bucket")) {
+    const block = ofBucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", node.name)?.inputs ?? {};
+    for (const flag of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"])
+      if (block[flag] !== true) problems.push(`${node.name}: public access not blocked (${flag})`);
+    const sse = ofBucket(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      node.name,
+    );
+    const rule = obj(arr(sse?.inputs.rules)[0]);
+    if (obj(rule.applyServerSideEncryptionByDefault).sseAlgorithm === undefined)
+      problems.push(`${node.name}: not encrypted by default`);
+    const lifecycle = ofBucket("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", node.name);
+    const aborts = arr(lifecycle?.inputs.rules).some(
+      (r) =>
+        obj(r).status === "Enabled" && obj(obj(r).abortIncompleteMultipartUpload).daysAfterInitiation !== undefined,
+    );
+    if (!aborts) problems.push(`${node.name}: incomplete uploads are kept`);
+    const cors = ofBucket("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", node.name);
+    const corsRules = arr(cors?.inputs.corsRules).map(obj);
+    const puts = corsRules.some(
+      (r) =>
+        arr(r.allowedMethods).includes("PUT") &&
+        ["content-type", "content-length"].every((h) => arr(r.allowedHeaders).map(String).includes(h)),
+    );
+    if (!puts) problems.push(`${node.name}: browsers cannot PUT uploads (CORS)`);
+    if (corsRules.some((r) => arr(r.allowedMethods).some((m) => m !== "PUT" && m !== "GET" && m !== "HEAD")))
+      problems.push(`${node.name}: CORS allows more than uploads and reads`);
+  }
+  return problems;
+}
+
+/**
  * Every table has the key schema and the indexes its service declares, each index with its keys and projection
  * (`KEYS_ONLY` where declared, so counters that move do not rewrite a list index): the lists are served by these, never
  * by a scan, so a missing or different index is a broken read path.
@@ -928,6 +997,8 @@ export function checkStage(result: SynthResult, topology: Topology, domain: stri
     batches: () => checkBatchResponses(resources, topology),
     outboxes: () => checkOutboxes(resources, topology),
     indexes: () => checkIndexes(resources, topology),
+    nativePackages: () => checkNativePackages(result, topology),
+    buckets: () => checkBuckets(resources, topology),
     streams: () => checkStreams(resources, topology, result.app.stage),
     leastPrivilege: () => checkLeastPrivilege(resources, topology),
     handlers: () => checkHandlers(result, topology),

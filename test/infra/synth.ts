@@ -163,7 +163,10 @@ async function runSynth(
     [...server.builds.entries()].filter(([, b]) => b.errors.length === 0).map(([id, b]) => [id, b.handler]),
   );
   const splitBuilds = [...server.builds.entries()].filter(([, b]) => b.splitting).map(([id]) => id);
-  return { ...result, builds, splitBuilds, errors: [...buildErrors, ...result.errors] };
+  const installs = Object.fromEntries(
+    [...server.builds.entries()].flatMap(([id, b]) => (b.install ? [[id, b.install]] : [])),
+  );
+  return { ...result, builds, splitBuilds, installs, errors: [...buildErrors, ...result.errors] };
 }
 
 /**

@@ -154,6 +154,7 @@ export async function synthesize(modules: SynthModules): Promise<void> {
       errors,
       builds: {},
       splitBuilds: [],
+      installs: {},
       elapsedMs: Date.now() - started,
     };
     writeFileSync(request.resultFile, JSON.stringify(result));

@@ -48,5 +48,12 @@ export interface SynthResult {
   readonly builds: Record<string, string>;
   /** The function ids bundled with code splitting (set by the harness). */
   readonly splitBuilds: readonly string[];
+  /** The packages each function installs instead of bundling (`nodejs.install`), for which architecture (the harness). */
+  readonly installs: Readonly<
+    Record<
+      string,
+      { readonly packages: readonly string[]; readonly architecture: string; readonly bundled: readonly string[] }
+    >
+  >;
   readonly elapsedMs: number;
 }

@@ -29,11 +29,13 @@ import { breakResource, grant, without } from "./breakage.js";
 import {
   checkAppClient,
   checkBatchResponses,
+  checkBuckets,
   checkCdn,
   checkConsumerWiring,
   checkDomain,
   checkFailureHandling,
   checkIndexes,
+  checkNativePackages,
   checkOwnership,
   checkRetention,
   checkRoleTrust,
@@ -422,6 +424,51 @@ describe("the users consumers", () => {
       `${sub.name}: a failing batch is not bisected`,
     ]);
     expect(checkBatchResponses(fragile, topology)).toEqual([`${mappings[0]!.name}: no partial batch responses`]);
+  });
+});
+
+describe("the media bytes", () => {
+  it("install sharp into the worker's package for its Lambda's architecture, never bundled", () => {
+    expect(checkNativePackages(ci, topology)).toEqual([]);
+    const worker = topology.functions.find((f) => f.install?.includes("sharp"))!;
+    expect(worker.name).toBe("MediaWorker");
+    const built = ci.installs[worker.name]!;
+    expect(checkNativePackages({ ...ci, installs: {} }, topology)).toEqual([
+      "MediaWorker: sharp not installed into its package",
+    ]);
+    const arm = { ...ci, installs: { ...ci.installs, MediaWorker: { ...built, architecture: "arm64" } } };
+    expect(checkNativePackages(arm, topology)).toEqual([
+      "MediaWorker: packages installed for arm64, Lambda runs x86_64",
+    ]);
+    const bundled = { ...ci, installs: { ...ci.installs, MediaWorker: { ...built, bundled: ["sharp"] } } };
+    expect(checkNativePackages(bundled, topology)).toEqual(["MediaWorker: sharp bundled, not installed"]);
+  });
+
+  it("live in a private, encrypted bucket that takes browsers' presigned PUTs and drops incomplete uploads", () => {
+    expect(checkBuckets(ci.resources, topology)).toEqual([]);
+    const open = breakResource(
+      ci.resources,
+      (r) => r.type === "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock" && r.name.startsWith("MediaBucket"),
+      (i) => {
+        i.restrictPublicBuckets = false;
+      },
+    );
+    expect(checkBuckets(open, topology)).toEqual(["MediaBucket: public access not blocked (restrictPublicBuckets)"]);
+    const plain = without(ci.resources, (r) => r.type.endsWith("BucketServerSideEncryptionConfiguration"));
+    expect(checkBuckets(plain, topology)).toEqual(["MediaBucket: not encrypted by default"]);
+    const hoarding = without(ci.resources, (r) => r.type.endsWith("BucketLifecycleConfiguration"));
+    expect(checkBuckets(hoarding, topology)).toEqual(["MediaBucket: incomplete uploads are kept"]);
+    const permissive = breakResource(
+      ci.resources,
+      (r) => r.type.endsWith("BucketCorsConfiguration"),
+      (i) => {
+        i.corsRules = (i.corsRules as Record<string, unknown>[]).map((rule) => ({
+          ...rule,
+          allowedMethods: ["PUT", "DELETE"],
+        }));
+      },
+    );
+    expect(checkBuckets(permissive, topology)).toEqual(["MediaBucket: CORS allows more than uploads and reads"]);
   });
 });
 

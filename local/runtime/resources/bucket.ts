@@ -6,7 +6,8 @@ import type { ProvisionContext } from "./index.js";
 
 /**
  * The bucket on the local S3, and its object-created notifications to the queue of the event it notifies ("Amazon
- * S3 Event Notifications"; the emulator delivers them), as the stacks configure them with the bucket.
+ * S3 Event Notifications"; the emulator delivers them), as the stacks configure them with the bucket. Linked with
+ * `cdnUrl`, the bucket's path-style URL on the local S3: what readers fetch locally instead of the CDN.
  */
 export async function provisionBucket(
   node: ResourceNode<"bucket">,
@@ -41,5 +42,6 @@ export async function provisionBucket(
   } finally {
     s3.destroy();
   }
-  return { name, arn: `arn:aws:s3:::${name}` };
+  // `cdnUrl` as the stacks link it: locally the local S3 plays the CDN (path style), so handlers build the same URLs.
+  return { name, arn: `arn:aws:s3:::${name}`, cdnUrl: `${target.endpoints.s3}/${name}` };
 }

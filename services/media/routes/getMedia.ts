@@ -1,0 +1,13 @@
+import { notFound } from "../../../shared/http/problem.js";
+import { routeHandler } from "../../../shared/http/routeHandler.js";
+import { getMediaRoute } from "../api.js";
+import { getMedia, toMedia } from "../store/media.js";
+
+/** `GET /media/{mediaId}`: the item as `Media` (pending, ready with its size and URLs, or failed with a reason). */
+export const handler = routeHandler(getMediaRoute, {
+  handler: async ({ path }) => {
+    const item = await getMedia(path.mediaId);
+    if (!item) throw notFound(`media ${path.mediaId} does not exist`);
+    return toMedia(item);
+  },
+});
