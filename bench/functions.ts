@@ -21,7 +21,7 @@ export async function serviceBundles(root: string, service: string): Promise<Fun
   const byFile = new Map<string, Promise<Bundle>>();
   for (const fn of functions) {
     const file = `${handlerFile(fn.handler)}.ts`;
-    if (!byFile.has(file)) byFile.set(file, bundle(join(root, file), basename(file, ".ts")));
+    if (!byFile.has(file)) byFile.set(file, bundle(join(root, file), basename(file, ".ts"), fn.install ?? []));
   }
   return Promise.all(
     functions.map(async (fn) => {

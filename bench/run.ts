@@ -106,7 +106,7 @@ async function bundleAndColdStart(rounds: number) {
 }
 
 /** The services whose functions the bench measures: those with routes so far. */
-const MEASURED_SERVICES = ["users", "products", "forums"];
+const MEASURED_SERVICES = ["users", "products", "forums", "media"];
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
