@@ -7,6 +7,7 @@ import { handler as createUpload } from "../../services/media/routes/createUploa
 import { handler as getMediaRoute } from "../../services/media/routes/getMedia.js";
 import media from "../../services/media/service.js";
 import { getMedia, markFailed, markReady, objectKeys, publicUrl } from "../../services/media/store/index.js";
+import { ABANDONED_GRACE_SECONDS, createPending, UPLOAD_TTL_SECONDS } from "../../services/media/store/media.js";
 import { presignUpload } from "../../services/media/store/uploads.js";
 import { resetAwsClients } from "../../shared/aws/index.js";
 import { logger } from "../../shared/logging/index.js";
@@ -225,6 +226,23 @@ describe("GET /media/{mediaId} and the worker's store", () => {
     const read = await readMedia(mediaId);
     expect(read.body).toMatchObject({ status: "failed", failureReason: "not a PNG" });
     expect(read.body.url).toBeUndefined();
+  });
+
+  it("fails an item whose upload never came once its URL has expired (and a grace), and not before", async () => {
+    const owner = { ownerId: "owner-1", purpose: "post", contentType: "image/png", contentLength: 5 } as const;
+    const lateMs = (UPLOAD_TTL_SECONDS + ABANDONED_GRACE_SECONDS) * 1000;
+    const recent = await createPending(owner, Date.now() - lateMs + 60_000);
+    expect((await readMedia(recent.mediaId)).body).toMatchObject({ status: "pending" });
+    const abandoned = await createPending(owner, Date.now() - lateMs - 1_000);
+    const read = await readMedia(abandoned.mediaId);
+    expect(read.body).toMatchObject({
+      status: "failed",
+      failureReason: "no upload arrived before its upload URL expired",
+    });
+    // Decided once: a late worker's verdict changes nothing.
+    expect(
+      await markReady(abandoned.mediaId, { width: 1, height: 1, url: "http://x/a", thumbnailUrl: "http://x/b" }),
+    ).toBe(false);
   });
 });
 

@@ -92,6 +92,27 @@ export async function getMedia(mediaId: string): Promise<MediaItem | undefined> 
   return media;
 }
 
+/** How long a presigned upload URL lives (15 min): S3 refuses the PUT after it. */
+export const UPLOAD_TTL_SECONDS = 15 * 60;
+/**
+ * A pending item whose upload URL expired this long ago can no longer receive its bytes, and S3's notification of a
+ * PUT made just before the expiry has long arrived: it is failed, so that nothing stays pending forever.
+ */
+export const ABANDONED_GRACE_SECONDS = 5 * 60;
+
+/**
+ * The item as a reader should see it: a pending one that can no longer be uploaded is made `failed` first (with
+ * `media.MediaProcessed`, through the outbox, so the owner services learn it too), the first reader deciding.
+ */
+export async function settledMedia(mediaId: string, nowMs: number = Date.now()): Promise<MediaItem | undefined> {
+  const item = await getMedia(mediaId);
+  if (item?.status !== "pending") return item;
+  const abandonedAt = Date.parse(item.createdAt) + (UPLOAD_TTL_SECONDS + ABANDONED_GRACE_SECONDS) * 1000;
+  if (nowMs < abandonedAt) return item;
+  await markFailed(mediaId, "no upload arrived before its upload URL expired", nowMs);
+  return getMedia(mediaId);
+}
+
 /** A new `pending` item for an upload the caller is about to make (the id is new: a clash is a fault). */
 export async function createPending(
   upload: Pick<MediaItem, "ownerId" | "purpose" | "contentType" | "contentLength">,

@@ -4,7 +4,10 @@ import { resource } from "../../../shared/config.js";
 import type { ImageContentType, MediaItem } from "./media.js";
 
 /** How long a presigned upload stays good: long enough for a slow phone on 10 MiB, short enough not to be shared. */
-export const UPLOAD_TTL_SECONDS = 15 * 60;
+// How long an upload URL lives is the store's: a pending item older than it (and a grace) is abandoned.
+import { UPLOAD_TTL_SECONDS } from "./media.js";
+
+export { UPLOAD_TTL_SECONDS };
 
 let presigner: S3Client | undefined;
 /**
