@@ -6,12 +6,15 @@ import type { XrayCollector } from "../emulators/xrayCollector.js";
 import { docsPage } from "./docsPage.js";
 import { eventSchemasDocument } from "./eventSchemas.js";
 import { type OpenApiDocument, openApiDocument } from "./openapi.js";
+import { type DevQueuesOptions, queueDepths, redriveQueue } from "./queues.js";
 import { buildServiceMap } from "./serviceMap.js";
 import { serviceMapPage } from "./serviceMapPage.js";
 import { listTraces, traceTimeline } from "./traces.js";
 
 export type { OpenApiDocument } from "./openapi.js";
 export { openApiDocument } from "./openapi.js";
+export type { DevQueuesOptions, QueueDepth, RedriveResult } from "./queues.js";
+export { queueDepths, redriveQueue } from "./queues.js";
 export type { MapEdge, MapNode, ServiceMap } from "./serviceMap.js";
 export { buildServiceMap } from "./serviceMap.js";
 export type { TimelineEntry, TraceSummary, TraceTimeline } from "./traces.js";
@@ -28,6 +31,11 @@ export interface DevRoutesOptions {
     readonly env: Readonly<Record<string, string>>;
     readonly resources: Readonly<Record<string, unknown>>;
   };
+  /**
+   * What `/_dev/queues` reads and `/_dev/queues/{name}/redrive` moves: the provisioned queues, an SQS client on the
+   * local emulator and the runtime's invoke. Omitted: those routes answer 404.
+   */
+  readonly queues?: Omit<DevQueuesOptions, "topology">;
 }
 
 export type DevRoutes = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -83,7 +91,7 @@ function decoded(segment: string): string | undefined {
  * createServer(async (req, res) => { if (!(await dev(req, res))) routeToServices(req, res); });
  * ```
  */
-export function devRoutes({ collector, topology, local }: DevRoutesOptions): DevRoutes {
+export function devRoutes({ collector, topology, local, queues }: DevRoutesOptions): DevRoutes {
   const documents = new Map<string, OpenApiDocument>();
   /** Built on first use, then kept: the topology does not change while the process runs. */
   const documentOf = (service: string): OpenApiDocument | undefined => {
@@ -100,8 +108,11 @@ export function devRoutes({ collector, topology, local }: DevRoutesOptions): Dev
     });
   const contracts = Object.values(catalog);
 
+  const queueOptions = queues ? { ...queues, topology } : undefined;
+  const noQueues = () => problem("not-found", "this runtime reaches no queues");
+
   /** The paths this module owns, each with its answer (computed only for a GET or HEAD). */
-  const routes: [(path: string) => boolean, (path: string, query: URLSearchParams) => Answer][] = [
+  const routes: [(path: string) => boolean, (path: string, query: URLSearchParams) => Answer | Promise<Answer>][] = [
     [(p) => p === "/_dev/service-map", () => json(buildServiceMap(collector.segments()))],
     [(p) => p === "/_dev/service-map.html" || p === "/_dev/", () => html(serviceMapPage())],
     [
@@ -124,6 +135,10 @@ export function devRoutes({ collector, topology, local }: DevRoutesOptions): Dev
       (p) => p === "/_dev/resources",
       () => (local ? json(local) : problem("not-found", "this runtime publishes no resources")),
     ],
+    [
+      (p) => p === "/_dev/queues",
+      async () => (queueOptions ? json({ items: await queueDepths(queueOptions) }) : noQueues()),
+    ],
     [(p) => p === "/docs" || p === "/docs/", () => html(docsPage(allDocuments(), contracts))],
     [(p) => p === "/docs/events.json", () => json(eventSchemasDocument(contracts))],
     [
@@ -135,15 +150,45 @@ export function devRoutes({ collector, topology, local }: DevRoutesOptions): Dev
     ],
   ];
 
+  /** The one operator action: `POST /_dev/queues/{name}/redrive`. */
+  const redrive = async (path: string): Promise<Answer> => {
+    if (!queueOptions) return noQueues();
+    const name = decoded(path.slice("/_dev/queues/".length, -"/redrive".length));
+    if (!name) return problem("not-found", "the topology has no such queue");
+    const result = await redriveQueue(queueOptions, name);
+    return result.ok ? json({ moved: result.moved }) : problem(result.kind, result.detail);
+  };
+  const isRedrive = (p: string) => /^\/_dev\/queues\/[^/]+\/redrive$/.test(p);
+
+  /** An emulator that fails the request is the server's fault, said as a problem rather than a dropped socket. */
+  const answer = async (compute: () => Answer | Promise<Answer>): Promise<Answer> => {
+    try {
+      return await compute();
+    } catch (error) {
+      return problem(
+        "internal",
+        `the local emulator failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  };
+
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const route = routes.find(([owns]) => owns(url.pathname));
-    if (!route) return false;
     const method = req.method ?? "GET";
-    const reply =
-      method === "GET" || method === "HEAD"
-        ? route[1](url.pathname, url.searchParams)
-        : problem("method-not-allowed", "the operator endpoints are read-only", { allow: "GET, HEAD" });
+    let reply: Answer;
+    if (isRedrive(url.pathname)) {
+      reply =
+        method === "POST"
+          ? await answer(() => redrive(url.pathname))
+          : problem("method-not-allowed", "a redrive is a POST", { allow: "POST" });
+    } else {
+      const route = routes.find(([owns]) => owns(url.pathname));
+      if (!route) return false;
+      reply =
+        method === "GET" || method === "HEAD"
+          ? await answer(() => route[1](url.pathname, url.searchParams))
+          : problem("method-not-allowed", "the operator endpoints are read-only", { allow: "GET, HEAD" });
+    }
     res.writeHead(reply.status, {
       "content-type": reply.type,
       "content-length": Buffer.byteLength(reply.body),

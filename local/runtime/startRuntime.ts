@@ -113,7 +113,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const extraRoutes =
     options.extraRoutes ??
     (emulators.xray
-      ? devRoutes({ collector: emulators.xray, topology, local: { env: emulators.env, resources } })
+      ? devRoutes({
+          collector: emulators.xray,
+          topology,
+          local: { env: emulators.env, resources },
+          queues: { resources, sqs: clients.sqs, invoke },
+        })
       : undefined);
   let ready = false;
   const cleanUp: Array<() => Promise<void>> = [];

@@ -1,8 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { catalog } from "../../events/catalog.js";
-import { devRoutes } from "../../local/devtools/index.js";
+import { type DevQueuesOptions, devRoutes } from "../../local/devtools/index.js";
 import { buildServiceMap } from "../../local/devtools/serviceMap.js";
 import type { XraySegment } from "../../local/emulators/xrayCollector.js";
 import { eventJsonSchema } from "../../shared/events/jsonSchema.js";
@@ -124,4 +125,227 @@ describe("devRoutes", () => {
       expect((await get(path)).status).toBe(418);
     },
   );
+});
+
+/** An in-memory SQS on the commands `/_dev/queues` sends: enough to test the routes without fauxqs. */
+function fakeSqs() {
+  interface Held {
+    id: string;
+    body: string;
+    attributes?: Record<string, MessageAttributeValue>;
+    hidden: boolean;
+  }
+  const queues = new Map<string, Held[]>();
+  const at = (url: string) => {
+    const queue = queues.get(url) ?? [];
+    queues.set(url, queue);
+    return queue;
+  };
+  let next = 0;
+  const put = (url: string, body: string, attributes?: Record<string, MessageAttributeValue>) =>
+    at(url).push({ id: `m${next++}`, body, ...(attributes ? { attributes } : {}), hidden: false });
+  const send = async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+    const input = command.input as {
+      QueueUrl: string;
+      MaxNumberOfMessages?: number;
+      MessageBody: string;
+      MessageAttributes?: Record<string, MessageAttributeValue>;
+      ReceiptHandle?: string;
+    };
+    const queue = at(input.QueueUrl);
+    switch (command.constructor.name) {
+      case "GetQueueAttributesCommand":
+        return {
+          Attributes: {
+            ApproximateNumberOfMessages: String(queue.filter((m) => !m.hidden).length),
+            ApproximateNumberOfMessagesNotVisible: String(queue.filter((m) => m.hidden).length),
+          },
+        };
+      case "ReceiveMessageCommand": {
+        const visible = queue.filter((m) => !m.hidden).slice(0, input.MaxNumberOfMessages ?? 1);
+        for (const m of visible) m.hidden = true;
+        return {
+          Messages: visible.map(
+            (m): Message => ({
+              MessageId: m.id,
+              ReceiptHandle: m.id,
+              Body: m.body,
+              ...(m.attributes ? { MessageAttributes: m.attributes } : {}),
+            }),
+          ),
+        };
+      }
+      case "SendMessageCommand":
+        put(input.QueueUrl, input.MessageBody, input.MessageAttributes);
+        return { MessageId: "sent" };
+      case "DeleteMessageCommand":
+        queue.splice(
+          queue.findIndex((m) => m.id === input.ReceiptHandle),
+          1,
+        );
+        return {};
+      case "ChangeMessageVisibilityCommand":
+        for (const m of queue) if (m.id === input.ReceiptHandle) m.hidden = false;
+        return {};
+      default:
+        throw new Error(`fake SQS: ${command.constructor.name}`);
+    }
+  };
+  return { queues, put, sqs: { send } as unknown as DevQueuesOptions["sqs"] };
+}
+
+describe("devRoutes /_dev/queues", () => {
+  const topology = buildTopology(fixtureServices);
+  const resources = Object.fromEntries(
+    topology.queues.map((q) => [q.name, { name: q.name, url: `http://sqs/${q.name}`, arn: `arn:sqs:${q.name}` }]),
+  );
+  const url = (name: string) => `http://sqs/${name}`;
+  const invoked: { fn: string; event: unknown }[] = [];
+  const fake = fakeSqs();
+  let queueServer: Server;
+  let queueOrigin: string;
+
+  beforeAll(async () => {
+    const dev = devRoutes({
+      collector,
+      topology,
+      queues: {
+        resources,
+        sqs: fake.sqs,
+        invoke: async (fn, event) => {
+          invoked.push({ fn, event });
+          return { outcome: { ok: !JSON.stringify(event).includes("still-bad") } };
+        },
+      },
+    });
+    queueServer = createServer(async (req, res) => {
+      if (await dev(req, res)) return;
+      res.writeHead(418);
+      res.end();
+    });
+    await new Promise<void>((resolve) => queueServer.listen(0, "127.0.0.1", resolve));
+    queueOrigin = `http://127.0.0.1:${(queueServer.address() as AddressInfo).port}`;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => queueServer.close(() => resolve())));
+
+  const call = (path: string, init?: RequestInit) => fetch(`${queueOrigin}${path}`, init);
+  const redrive = (name: string) => call(`/_dev/queues/${name}/redrive`, { method: "POST" });
+  const items = async () => ((await (await call("/_dev/queues")).json()) as { items: Record<string, unknown>[] }).items;
+
+  test("GET /_dev/queues lists every queue with role, depth, DLQ and source", async () => {
+    fake.put(url("ShopLabelRequestedQueue"), "a");
+    fake.put(url("ShopLabelRequestedQueue"), "b");
+    const res = await call("/_dev/queues");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const list = await items();
+    expect(list.map((q) => q.name)).toEqual(topology.queues.map((q) => q.name));
+    const byName = Object.fromEntries(list.map((q) => [q.name, q]));
+    expect(byName.ShopLabelRequestedQueue).toEqual({
+      name: "ShopLabelRequestedQueue",
+      role: "event",
+      visible: 2,
+      inFlight: 0,
+      dlq: "LedgerLabelRequestedDlq",
+    });
+    expect(byName.LedgerLabelRequestedDlq).toMatchObject({ role: "dlq", source: "ShopLabelRequestedQueue" });
+    expect(byName.LedgerOrderPlacedBufferedOrderPlacedBuffer).toMatchObject({
+      role: "buffer",
+      dlq: "LedgerOrderPlacedBufferedDlq",
+    });
+    expect(byName.LedgerOrderPlacedBufferedDlq).toMatchObject({
+      source: "LedgerOrderPlacedBufferedOrderPlacedBuffer",
+    });
+    expect(byName.LedgerOrderPlacedDlq).toMatchObject({ role: "dlq", source: "LedgerOrderPlaced" });
+    expect(byName.LedgerItemScannedDlq).toMatchObject({ source: "LedgerItemScanned" });
+    expect(byName.ShopOutboxPublisherDlq).toMatchObject({ source: "ShopOutboxPublisher" });
+    fake.queues.clear();
+  });
+
+  test("redrive moves a queue's DLQ back to its source queue, body and attributes", async () => {
+    const attrs = { origin: { DataType: "String", StringValue: "test" } };
+    for (let i = 0; i < 13; i++) fake.put(url("LedgerLabelRequestedDlq"), `m${i}`, attrs);
+    const res = await redrive("LedgerLabelRequestedDlq");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ moved: 13 });
+    expect(fake.queues.get(url("LedgerLabelRequestedDlq"))).toEqual([]);
+    const back = fake.queues.get(url("ShopLabelRequestedQueue")) ?? [];
+    expect(back.map((m) => m.body)).toEqual(Array.from({ length: 13 }, (_, i) => `m${i}`));
+    expect(back[0]?.attributes).toEqual(attrs);
+    fake.queues.clear();
+  });
+
+  test("a poison record of a queue consumer goes back to its queue, without the reason attributes", async () => {
+    const text = (v: string) => ({ DataType: "String", StringValue: v });
+    fake.put(url("LedgerLabelRequestedDlq"), "{not json", {
+      errorCode: text("InvalidJson"),
+      errorMessage: text("bad"),
+      source: text("sqs"),
+      recordId: text("r1"),
+      bodyEncoding: text("text"),
+    });
+    expect(await (await redrive("LedgerLabelRequestedDlq")).json()).toEqual({ moved: 1 });
+    const back = fake.queues.get(url("ShopLabelRequestedQueue")) ?? [];
+    expect(back).toMatchObject([{ body: "{not json" }]);
+    expect(back[0]?.attributes).toBeUndefined();
+    fake.queues.clear();
+  });
+
+  test("an async consumer's records re-deliver their event through invoke; a failing one stays", async () => {
+    const record = (orderId: string) =>
+      JSON.stringify({
+        version: "1.0",
+        requestContext: { functionArn: "arn:aws:lambda:us-east-1:0:function:X:$LATEST", condition: "RetriesExhausted" },
+        requestPayload: { detail: { orderId } },
+        responsePayload: { errorType: "Error", errorMessage: "x" },
+      });
+    fake.put(url("LedgerOrderPlacedDlq"), record("fixed"));
+    fake.put(url("LedgerOrderPlacedDlq"), record("still-bad"));
+    const res = await redrive("LedgerOrderPlacedDlq");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ moved: 1 });
+    expect(invoked.map((i) => i.fn)).toEqual(["LedgerOrderPlaced", "LedgerOrderPlaced"]);
+    expect(invoked[0]?.event).toEqual({ detail: { orderId: "fixed" } });
+    const left = fake.queues.get(url("LedgerOrderPlacedDlq")) ?? [];
+    expect(left.map((m) => [m.hidden, m.body.includes("still-bad")])).toEqual([[false, true]]);
+    fake.queues.clear();
+  });
+
+  test("404 for an unknown queue; 409 for a queue that is no DLQ and for a stream consumer's or publisher's DLQ", async () => {
+    const unknown = await redrive("Nope");
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toBe("application/problem+json");
+    expect(await unknown.json()).toMatchObject({ status: 404, title: "Not Found" });
+    for (const name of ["ShopLabelRequestedQueue", "LedgerItemScannedDlq", "ShopOutboxPublisherDlq"]) {
+      const res = await redrive(name);
+      expect(res.status, name).toBe(409);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      expect(await res.json()).toMatchObject({
+        status: 409,
+        type: "https://summit.dev/problems/conflict",
+        detail: expect.any(String),
+      });
+    }
+  });
+
+  test("an async DLQ holding only unmovable records is a 409 and keeps them", async () => {
+    const text = (v: string) => ({ DataType: "String", StringValue: v });
+    fake.put(url("LedgerOrderPlacedDlq"), "{}", { errorCode: text("InvalidEnvelope"), source: text("eventbridge") });
+    const res = await redrive("LedgerOrderPlacedDlq");
+    expect(res.status).toBe(409);
+    expect(fake.queues.get(url("LedgerOrderPlacedDlq"))).toMatchObject([{ hidden: false }]);
+    fake.queues.clear();
+  });
+
+  test("a redrive is a POST (405 otherwise); without queues the routes are 404", async () => {
+    const getRedrive = await call("/_dev/queues/LedgerLabelRequestedDlq/redrive");
+    expect(getRedrive.status).toBe(405);
+    expect(getRedrive.headers.get("allow")).toBe("POST");
+    const post = await call("/_dev/queues", { method: "POST" });
+    expect(post.status).toBe(405);
+    expect((await get("/_dev/queues")).status).toBe(404);
+    expect((await get("/_dev/queues/X/redrive", { method: "POST" })).status).toBe(404);
+  });
 });
