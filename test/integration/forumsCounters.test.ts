@@ -19,7 +19,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { PostCreated, ThreadCreated } from "../../events/forums.js";
 import { UserProfileUpdated, UserRegistered } from "../../events/users.js";
 import { eventBridgeEvent, kinesisEvent } from "../../local/lambdaEvents.js";
-import { provision } from "../../local/runtime/provision.js";
 import { replayForums } from "../../scripts/replay-forums.js";
 import { handler as authorsHandler } from "../../services/forums/consumers/authors.js";
 import { handler as postsHandler } from "../../services/forums/consumers/posts.js";
@@ -30,10 +29,10 @@ import { keys } from "../../services/forums/store/keys.js";
 import { leaderboard } from "../../services/forums/store/leaderboard.js";
 import { resetAwsClients, useAwsClients } from "../../shared/aws/index.js";
 import { logger } from "../../shared/logging/index.js";
-import { buildTopology } from "../../shared/topology/index.js";
 import { lambdaContext } from "../support/apiEvents.js";
 import { useEmulators } from "../support/emulators.js";
 import { useLinks } from "../support/links.js";
+import { provisioned } from "../support/provisioned.js";
 import { interceptCommand, type StreamReader, streamReader } from "../support/streams.js";
 
 /**
@@ -57,12 +56,7 @@ let stream: StreamReader;
 let shards: StreamReader["shards"] = [];
 
 beforeAll(async () => {
-  const resources = await provision(buildTopology([forums]), {
-    endpoints: emulators.endpoints,
-    region: emulators.env.AWS_REGION ?? "us-east-1",
-    accountId: "000000000000",
-    prefix,
-  });
+  const resources = await provisioned(emulators, [forums], prefix);
   const { ForumsTable, ForumsPostCreatedStream: postStream, ForumsPostCreatedDlq: dlq } = resources;
   if (!ForumsTable || !postStream || !dlq) throw new Error(`provisioned only ${Object.keys(resources).join(", ")}`);
   table = ForumsTable.name!;

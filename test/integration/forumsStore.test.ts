@@ -9,7 +9,6 @@ import {
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { provision } from "../../local/runtime/provision.js";
 import type { Forum, Leader, Post, Thread } from "../../services/forums/api.js";
 import { handler as createForum } from "../../services/forums/routes/createForum.js";
 import { handler as createPost } from "../../services/forums/routes/createPost.js";
@@ -24,10 +23,10 @@ import forums from "../../services/forums/service.js";
 import { AUTHOR_CACHE_TTL_MS } from "../../services/forums/store/authors.js";
 import { keys, RANK_SHARDS, rankKey, shardOf } from "../../services/forums/store/keys.js";
 import { resetAwsClients, useAwsClients } from "../../shared/aws/index.js";
-import { buildTopology } from "../../shared/topology/index.js";
 import { apiEvent, lambdaContext } from "../support/apiEvents.js";
 import { useEmulators } from "../support/emulators.js";
 import { useLinks } from "../support/links.js";
+import { provisioned } from "../support/provisioned.js";
 
 /**
  * The forums routes over the wire: each handler called as Lambda would call it, with the real SDK against DynamoDB
@@ -46,12 +45,7 @@ const handlerTable = new DynamoDBClient(emulators.clientConfig("dynamodb"));
 let table = "";
 
 beforeAll(async () => {
-  const resources = await provision(buildTopology([forums]), {
-    endpoints: emulators.endpoints,
-    region: emulators.env.AWS_REGION ?? "us-east-1",
-    accountId: "000000000000",
-    prefix,
-  });
+  const resources = await provisioned(emulators, [forums], prefix);
   const { ForumsTable } = resources;
   if (!ForumsTable) throw new Error(`provisioned only ${Object.keys(resources).join(", ")}`);
   table = ForumsTable.name!;

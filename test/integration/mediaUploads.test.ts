@@ -2,7 +2,6 @@ import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { checkPresigned, secretIsKeyId } from "../../local/emulators/s3Presigned.js";
-import { provision } from "../../local/runtime/provision.js";
 import { handler as createUpload } from "../../services/media/routes/createUpload.js";
 import { handler as getMediaRoute } from "../../services/media/routes/getMedia.js";
 import media from "../../services/media/service.js";
@@ -11,10 +10,10 @@ import { ABANDONED_GRACE_SECONDS, createPending, UPLOAD_TTL_SECONDS } from "../.
 import { presignUpload } from "../../services/media/store/uploads.js";
 import { resetAwsClients } from "../../shared/aws/index.js";
 import { logger } from "../../shared/logging/index.js";
-import { buildTopology } from "../../shared/topology/index.js";
 import { apiEvent, lambdaContext } from "../support/apiEvents.js";
 import { useEmulators } from "../support/emulators.js";
 import { useLinks } from "../support/links.js";
+import { provisioned } from "../support/provisioned.js";
 
 /**
  * Uploads over the wire: the route handlers called as Lambda calls them, DynamoDB Local for the items, and the
@@ -29,12 +28,7 @@ let bucket = "";
 vi.spyOn(logger, "info").mockImplementation(() => {});
 
 beforeAll(async () => {
-  const resources = await provision(buildTopology([media]), {
-    endpoints: emulators.endpoints,
-    region: emulators.env.AWS_REGION ?? "us-east-1",
-    accountId: "000000000000",
-    prefix,
-  });
+  const resources = await provisioned(emulators, [media], prefix);
   const { MediaTable, MediaBucket } = resources;
   if (!MediaTable || !MediaBucket) throw new Error(`provisioned only ${Object.keys(resources).join(", ")}`);
   bucket = MediaBucket.name!;

@@ -8,7 +8,6 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { UploadReceived } from "../../events/media.js";
 import { sqsEvent } from "../../local/lambdaEvents.js";
-import { provision } from "../../local/runtime/provision.js";
 import { handler } from "../../services/media/consumers/worker.js";
 import { THUMBNAIL_LONGEST_SIDE, thumbnailSize, WORKER_MAX_RECEIVE_COUNT } from "../../services/media/image/index.js";
 import media from "../../services/media/service.js";
@@ -17,11 +16,11 @@ import { resetAwsClients, useAwsClients } from "../../shared/aws/index.js";
 import type { LinkedResource } from "../../shared/config.js";
 import { resourceNameFor } from "../../shared/events/resources.js";
 import { logger } from "../../shared/logging/index.js";
-import { buildTopology } from "../../shared/topology/index.js";
 import { contentTypeOf, FIXTURE_SIZES, type FixtureFormat, makeImage, makePixelBomb } from "../fixtures/images/make.js";
 import { lambdaContext } from "../support/apiEvents.js";
 import { useEmulators } from "../support/emulators.js";
 import { useLinks } from "../support/links.js";
+import { provisioned } from "../support/provisioned.js";
 
 /**
  * The media worker over the wire: the service's topology provisioned on the emulators (DynamoDB Local, fauxqs S3
@@ -45,12 +44,7 @@ let table = "";
 for (const level of ["info", "warn", "error"] as const) vi.spyOn(logger, level).mockImplementation(() => {});
 
 beforeAll(async () => {
-  resources = await provision(buildTopology([media]), {
-    endpoints: emulators.endpoints,
-    region: emulators.env.AWS_REGION ?? "us-east-1",
-    accountId: "000000000000",
-    prefix,
-  });
+  resources = await provisioned(emulators, [media], prefix);
   const { MediaTable, MediaBucket } = resources;
   const uploads = resources[resourceNameFor(UploadReceived)];
   if (!MediaTable || !MediaBucket || !uploads) throw new Error(`provisioned ${Object.keys(resources).join(", ")}`);

@@ -7,7 +7,6 @@ import type { APIGatewayProxyResult, KinesisStreamBatchResponse } from "aws-lamb
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ProductViewed } from "../../events/products.js";
 import { kinesisEvent } from "../../local/lambdaEvents.js";
-import { provision } from "../../local/runtime/provision.js";
 import { handler as countViews } from "../../services/products/consumers/views.js";
 import { handler as popular } from "../../services/products/routes/popularProducts.js";
 import { handler as recordView } from "../../services/products/routes/recordView.js";
@@ -17,10 +16,10 @@ import { keys, shardOf, timeKey } from "../../services/products/store/keys.js";
 import { PRODUCTS_PER_CHUNK } from "../../services/products/store/popularity.js";
 import { resetAwsClients, useAwsClients } from "../../shared/aws/index.js";
 import { logger } from "../../shared/logging/index.js";
-import { buildTopology } from "../../shared/topology/index.js";
 import { apiEvent, lambdaContext } from "../support/apiEvents.js";
 import { useEmulators } from "../support/emulators.js";
 import { useLinks } from "../support/links.js";
+import { provisioned } from "../support/provisioned.js";
 import { interceptCommand, type StreamReader, streamReader } from "../support/streams.js";
 
 /**
@@ -48,12 +47,7 @@ let stream: StreamReader;
 let shards: StreamReader["shards"] = [];
 
 beforeAll(async () => {
-  const resources = await provision(buildTopology([products]), {
-    endpoints: emulators.endpoints,
-    region: emulators.env.AWS_REGION ?? "us-east-1",
-    accountId: "000000000000",
-    prefix,
-  });
+  const resources = await provisioned(emulators, [products], prefix);
   const { ProductsTable, ProductsProductViewedStream: viewStream, ProductsProductViewedDlq: dlq } = resources;
   if (!ProductsTable || !viewStream || !dlq) throw new Error(`provisioned only ${Object.keys(resources).join(", ")}`);
   table = ProductsTable.name!;

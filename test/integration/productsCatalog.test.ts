@@ -5,7 +5,6 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { MediaProcessed } from "../../events/media.js";
 import { snsEvent } from "../../local/lambdaEvents.js";
-import { provision } from "../../local/runtime/provision.js";
 import type { Product } from "../../services/products/api.js";
 import { handler as onMediaProcessed } from "../../services/products/consumers/media.js";
 import { handler as createProduct } from "../../services/products/routes/createProduct.js";
@@ -19,10 +18,10 @@ import { keys, shardOf, timeKey } from "../../services/products/store/keys.js";
 import { resetAwsClients, useAwsClients } from "../../shared/aws/index.js";
 import { logger } from "../../shared/logging/index.js";
 import { outgoingEvents } from "../../shared/publish/outgoingEvents.js";
-import { buildTopology } from "../../shared/topology/index.js";
 import { apiEvent, lambdaContext } from "../support/apiEvents.js";
 import { useEmulators } from "../support/emulators.js";
 import { useLinks } from "../support/links.js";
+import { provisioned } from "../support/provisioned.js";
 
 /**
  * The catalogue side of the products service, over the wire: the route handlers and the media consumer, called as
@@ -47,12 +46,7 @@ const calls = new Map<string, number>();
 let before: { command: string; run: (call: number) => Promise<void> } | undefined;
 
 beforeAll(async () => {
-  const resources = await provision(buildTopology([products]), {
-    endpoints: emulators.endpoints,
-    region: emulators.env.AWS_REGION ?? "us-east-1",
-    accountId: "000000000000",
-    prefix,
-  });
+  const resources = await provisioned(emulators, [products], prefix);
   const { ProductsTable } = resources;
   if (!ProductsTable) throw new Error(`provisioned only ${Object.keys(resources).join(", ")}`);
   table = ProductsTable.name!;

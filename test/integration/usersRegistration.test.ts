@@ -20,7 +20,6 @@ import {
   ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { provision } from "../../local/runtime/provision.js";
 import { CLAIM_LEASE_MS, type Registered, register } from "../../services/users/registration.js";
 import { handler as updateMe } from "../../services/users/routes/updateMe.js";
 import users from "../../services/users/service.js";
@@ -28,10 +27,10 @@ import { keys } from "../../services/users/store.js";
 import { resetAwsClients, useAwsClients } from "../../shared/aws/index.js";
 import { HttpProblem } from "../../shared/http/problem.js";
 import { logger } from "../../shared/logging/index.js";
-import { buildTopology } from "../../shared/topology/index.js";
 import { apiEvent, lambdaContext } from "../support/apiEvents.js";
 import { useEmulators } from "../support/emulators.js";
 import { useLinks } from "../support/links.js";
+import { provisioned } from "../support/provisioned.js";
 
 /**
  * The sign-up saga's failure paths, over the wire: the real SDK against DynamoDB Local, cognito-local and the
@@ -53,12 +52,7 @@ let pool = { id: "", clientId: "" };
 const link = useLinks();
 
 beforeAll(async () => {
-  const resources = await provision(buildTopology([users]), {
-    endpoints: emulators.endpoints,
-    region: emulators.env.AWS_REGION ?? "us-east-1",
-    accountId: "000000000000",
-    prefix,
-  });
+  const resources = await provisioned(emulators, [users], prefix);
   const { UsersTable, UsersUserPool } = resources;
   if (!UsersTable || !UsersUserPool) throw new Error(`provisioned only ${Object.keys(resources).join(", ")}`);
   table = UsersTable.name!;
