@@ -5,8 +5,9 @@
  * 1. The HTTP middleware chain's overhead per warm invocation, against a bare handler on the same event.
  * 2. A representative handler's bundle size and cold import time, against a floor bundle that holds only the
  *    same AWS SDK clients.
- * 3. The same figures for every function of the services that have routes (their handler files from the topology),
- *    against the same floor, measured in the same interleaved rounds.
+ * 3. The same figures for every function of the four services (their handler files from the topology), each against
+ *    its own floor (`bench/floors.ts`: only the SDK clients that function loads at init), in the same interleaved
+ *    rounds.
  * 4. The products read path, warm: `GET /products/{productId}` against a bare handler doing the same read, both on
  *    DynamoDB Local.
  * 5. Posts one forum thread takes a second with its order kept, against the same writers with no order.
@@ -18,6 +19,7 @@ import * as v from "valibot";
 import { httpHandler } from "../shared/http/index.js";
 import { bundle, chunkOf, outputPath, staticClosure } from "./bundle.js";
 import { coldImportMedians } from "./coldImport.js";
+import { floorsFor } from "./floors.js";
 import { serviceBundles } from "./functions.js";
 import { productReadLatency } from "./productRead.js";
 import { threadPostRate } from "./threadPosts.js";
@@ -79,6 +81,11 @@ async function bundleAndColdStart(rounds: number) {
     ...MEASURED_SERVICES.map((service) => serviceBundles(root, service)),
   ]);
   const functions = perService.flat();
+  const floors = await floorsFor(
+    root,
+    functions.map((f) => f.bundle),
+  );
+  const ownFloors = [...new Set(floors.values())];
   // What the first request adds: the bus transport, loaded on the first publish.
   const busChunk = chunkOf(handler.metafile, "shared/publish/toEventBridge.ts");
   if (!busChunk) throw new Error("the bus transport is not in a chunk of its own");
@@ -91,6 +98,7 @@ async function bundleAndColdStart(rounds: number) {
       entry: [handler.entry],
       full: [handler.entry, outputPath(busChunk)],
       ...Object.fromEntries(functions.map((u) => [u.file, [u.bundle.entry]])),
+      ...Object.fromEntries(ownFloors.map((f) => [f.bundle.entry, [f.bundle.entry]])),
     },
     rounds,
   );
@@ -101,7 +109,10 @@ async function bundleAndColdStart(rounds: number) {
     floorMs: ms.floor!,
     entryMs: ms.entry!,
     fullMs: ms.full!,
-    functions: functions.map((u) => ({ ...u, coldMs: ms[u.file]! })),
+    functions: functions.map((u) => {
+      const own = floors.get(u.bundle)!;
+      return { ...u, coldMs: ms[u.file]!, floor: own, floorMs: ms[own.bundle.entry]! };
+    }),
   };
 }
 
@@ -138,37 +149,26 @@ console.log(
 );
 
 console.log(
-  `\nEach function vs the same floor (init = what the handler imports before its first request; same ${rounds} rounds)`,
+  `\nEach function vs its own floor: a bundle of only the AWS SDK clients that function loads at init (same ${rounds} rounds)`,
 );
 const columns = (...cells: string[]) =>
-  `  ${cells[0]!.padEnd(26)}${cells[1]!.padEnd(52)}${cells
-    .slice(2)
-    .map((c) => c.padStart(13))
-    .join("")}`;
-console.log(columns("function", "handler", "init", "all chunks", "cold import", "size ×", "import ×"));
+  `  ${cells[0]!.padEnd(26)}${cells
+    .slice(1, -1)
+    .map((c) => c.padStart(12))
+    .join("")}  ${cells.at(-1)}`;
+console.log(columns("function", "init", "floor", "size ×", "cold import", "import ×", "floor's clients"));
 for (const u of cold.functions)
   console.log(
     columns(
       u.fn.name,
-      u.fn.handler,
       kb(u.bundle.entryBytes),
-      kb(u.bundle.totalBytes),
+      kb(u.floor.bundle.entryBytes),
+      `${(u.bundle.entryBytes / u.floor.bundle.entryBytes).toFixed(2)}×`,
       `${u.coldMs.toFixed(1)} ms`,
-      `${(u.bundle.entryBytes / cold.floor.totalBytes).toFixed(2)}×`,
-      `${(u.coldMs / cold.floorMs).toFixed(2)}×`,
+      `${(u.coldMs / u.floorMs).toFixed(2)}×`,
+      u.floor.clients.map((c) => c.className.replace(/Client$/, "")).join(" + "),
     ),
   );
-console.log(
-  columns(
-    "floor",
-    "bench/floor.ts",
-    kb(cold.floor.totalBytes),
-    kb(cold.floor.totalBytes),
-    `${cold.floorMs.toFixed(1)} ms`,
-    "1.00×",
-    "1.00×",
-  ),
-);
 
 console.log("\nProducts read path, warm (median of tinybench samples, DynamoDB Local on this machine)");
 console.log(`  bare handler, table read every call   ${read.bareUs.toFixed(1)} µs`);
