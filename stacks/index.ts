@@ -11,6 +11,7 @@ import type { Monitoring } from "./monitoring.js";
 import { createMonitoring } from "./monitoring.js";
 import type { Resources } from "./resources/index.js";
 import { createResources } from "./resources/index.js";
+import { type ApiProtection, applyEncryption, protectApis } from "./security.js";
 import { createSubscriptions } from "./subscriptions.js";
 import { applyTracing } from "./tracing.js";
 import type { Transports } from "./transports.js";
@@ -34,6 +35,8 @@ export interface Deployed {
   readonly resources: Resources;
   readonly functions: Functions;
   readonly apis: Apis;
+  /** The web ACL in front of every API (none when no service has routes). */
+  readonly protection: ApiProtection | undefined;
   /** The CDN in front of the API domain, when some route declares `cache`. */
   readonly cdn: Cdn | undefined;
   readonly monitoring: Monitoring;
@@ -68,14 +71,16 @@ function linkRegistry(tables: Tables, transports: Transports, resources: Resourc
  */
 export function deploy(topology: Topology, options: DeployOptions): Deployed {
   if (options.tracing !== false) applyTracing();
+  applyEncryption();
   const tables = createTables(topology);
   const transports = createTransports(topology);
   const resources = createResources(topology, transports);
   const functions = createFunctions(topology, linkRegistry(tables, transports, resources), transports);
   createSubscriptions(topology, functions, transports, tables);
   const apis = createApis(topology, functions, resources, options.domain);
+  const protection = protectApis(apis, $app.stage);
   for (const resource of Object.values(resources)) resource.afterApis?.(apis);
   const cdn = createCdn(topology, apis, options.domain);
   const monitoring = createMonitoring(topology, functions, transports, apis);
-  return { domain: options.domain, tables, transports, resources, functions, apis, cdn, monitoring };
+  return { domain: options.domain, tables, transports, resources, functions, apis, protection, cdn, monitoring };
 }

@@ -1014,6 +1014,99 @@ export function checkStage(result: SynthResult, topology: Topology, domain: stri
     ownership: () => checkOwnership(resources, topology),
     roleTrust: () => checkRoleTrust(resources, topology),
     cdn: () => checkCdn(resources, topology),
+    encryption: () => checkEncryption(resources, topology),
+    apiProtection: () => checkApiProtection(resources, topology, result.app.stage),
   };
   return Object.entries(checks).flatMap(([name, check]) => check().map((problem) => `${name}: ${problem}`));
+}
+
+const tlsOnly = (policy: unknown): boolean =>
+  arr(obj(json(policy)).Statement).some((s) => {
+    const statement = obj(s);
+    const secure = obj(obj(statement.Condition).Bool)["aws:SecureTransport"];
+    return statement.Effect === "Deny" && String(secure) === "false";
+  });
+
+/**
+ * Encryption at rest on every table, queue, topic, stream and bucket of the stage, and HTTPS only on every bucket
+ * (a policy denying `aws:SecureTransport = false`). Tables on a KMS key; queues SSE-SQS or KMS; topics and streams KMS.
+ */
+export function checkEncryption(resources: readonly SynthResource[], topology: Topology): Problems {
+  const problems: Problems = [];
+  for (const table of ofType(resources, "aws:dynamodb/table:Table"))
+    if (obj(table.inputs.serverSideEncryption).enabled !== true) problems.push(`table ${table.name}: not on a KMS key`);
+  for (const queue of ofType(resources, "aws:sqs/queue:Queue"))
+    if (queue.inputs.sqsManagedSseEnabled !== true && !queue.inputs.kmsMasterKeyId)
+      problems.push(`queue ${queue.name}: not encrypted at rest`);
+  for (const topic of ofType(resources, "aws:sns/topic:Topic"))
+    if (!topic.inputs.kmsMasterKeyId) problems.push(`topic ${topic.name}: not encrypted at rest`);
+  for (const stream of ofType(resources, "aws:kinesis/stream:Stream"))
+    if (stream.inputs.encryptionType !== "KMS" || !stream.inputs.kmsKeyId)
+      problems.push(`stream ${stream.name}: not encrypted at rest`);
+  const counts = {
+    tables: [topology.tables.length, ofType(resources, "aws:dynamodb/table:Table").length],
+    streams: [topology.streams.length, ofType(resources, "aws:kinesis/stream:Stream").length],
+  };
+  for (const [kind, [expected, found]] of Object.entries(counts))
+    if (found !== expected) problems.push(`${found} ${kind} for the topology's ${expected}`);
+  const policies = ofType(resources, "aws:s3/bucketPolicy:BucketPolicy");
+  const encryptions = ofType(
+    resources,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  );
+  for (const node of resourcesOfKind(topology.resources, "bucket")) {
+    if (!policies.some((p) => p.name.startsWith(node.name) && tlsOnly(p.inputs.policy)))
+      problems.push(`bucket ${node.name}: plain HTTP is not denied`);
+    if (!encryptions.some((e) => e.name.startsWith(node.name))) problems.push(`bucket ${node.name}: not encrypted`);
+  }
+  return problems;
+}
+
+/** The account's default regional API Gateway limit, shared by every API: no one API's rate may exceed it. */
+const ACCOUNT_API_RATE = 10_000;
+/** A developer's or CI's stage serves tests, not users: its rate stays this low. */
+const NON_PRODUCTION_API_RATE = 100;
+const REQUIRED_RULE_GROUPS = [
+  "AWSManagedRulesCommonRuleSet",
+  "AWSManagedRulesKnownBadInputsRuleSet",
+  "AWSManagedRulesAmazonIpReputationList",
+];
+
+/**
+ * Every API stage is throttled on all its methods (`*` / `*`, a bounded rate: the account's limit in production,
+ * a small one elsewhere) and sits behind a regional web ACL that blocks by default nothing, runs AWS's managed rule
+ * groups (common, known bad inputs, IP reputation) and blocks a client IP over a rate.
+ */
+export function checkApiProtection(resources: readonly SynthResource[], topology: Topology, stage: string): Problems {
+  const problems: Problems = [];
+  const stages = ofType(resources, "aws:apigateway/stage:Stage");
+  const settings = ofType(resources, "aws:apigateway/methodSettings:MethodSettings");
+  const associations = ofType(resources, "aws:wafv2/webAclAssociation:WebAclAssociation");
+  const acls = ofType(resources, "aws:wafv2/webAcl:WebAcl");
+  const limit = stage === "production" ? ACCOUNT_API_RATE : NON_PRODUCTION_API_RATE;
+  if (stages.length !== servicesWithRoutes(topology).length)
+    problems.push(`${stages.length} API stages for ${servicesWithRoutes(topology).length} services with routes`);
+  for (const apiStage of stages) {
+    const api = apiStage.name.replace(/Stage$/, "");
+    const throttle = settings.find((s) => s.name === `${api}Throttle`);
+    const rate = Number(obj(throttle?.inputs.settings).throttlingRateLimit);
+    const burst = Number(obj(throttle?.inputs.settings).throttlingBurstLimit);
+    if (throttle?.inputs.methodPath !== "*/*") problems.push(`${api}: not throttled on every method`);
+    else if (!(rate > 0 && rate <= limit && burst >= rate))
+      problems.push(`${api}: throttled at ${rate}/s (burst ${burst}), expected at most ${limit}/s on ${stage}`);
+    if (!associations.some((a) => a.name === `${api}Firewall`)) problems.push(`${api}: no web ACL in front of it`);
+  }
+  if (stages.length > 0 && acls.length !== 1) problems.push(`${acls.length} web ACLs for the stage's APIs`);
+  for (const acl of acls) {
+    if (acl.inputs.scope !== "REGIONAL") problems.push(`${acl.name}: not a regional web ACL`);
+    const rules = arr(acl.inputs.rules).map(obj);
+    const groups = rules.map((r) => obj(obj(r.statement).managedRuleGroupStatement));
+    for (const group of REQUIRED_RULE_GROUPS)
+      if (!groups.some((g) => g.vendorName === "AWS" && g.name === group)) problems.push(`${acl.name}: no ${group}`);
+    const rate = rules.find((r) => obj(r.statement).rateBasedStatement !== undefined);
+    if (!rate || obj(rate.action).block === undefined) problems.push(`${acl.name}: no rate rule that blocks`);
+    if (rules.some((r) => obj(r.overrideAction).count !== undefined))
+      problems.push(`${acl.name}: a managed rule group only counts`);
+  }
+  return problems;
 }

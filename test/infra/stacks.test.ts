@@ -3,6 +3,7 @@ import { buildTopology, checkTopology, type Topology } from "../../shared/topolo
 import { fixtureServices } from "../fixtures/services/index.js";
 import { breakResource, grant, without } from "./breakage.js";
 import {
+  checkApiProtection,
   checkAppClient,
   checkAuth,
   checkBatchResponses,
@@ -10,6 +11,7 @@ import {
   checkConsumerWiring,
   checkDeliveries,
   checkDomain,
+  checkEncryption,
   checkEnvironment,
   checkFailureHandling,
   checkHandlers,
@@ -348,5 +350,52 @@ describe("the stacks synthesized from the topology", () => {
     // Production's expectations on a development stage's resources (and the reverse) fail.
     expect(checkRetention({ ...ci, app: { ...ci.app, stage: "production" } })).not.toEqual([]);
     expect(checkRetention({ ...production, app: { ...production.app, stage: "ci" } })).not.toEqual([]);
+  });
+
+  it("encrypt every table, queue, topic, stream and bucket at rest, and refuse plain HTTP to the bucket", () => {
+    expect(checkEncryption(ci.resources, topology)).toEqual([]);
+    expect(checkEncryption(production.resources, topology)).toEqual([]);
+    const kinds = {
+      "aws:dynamodb/table:Table": (i: Record<string, unknown>) => delete i.serverSideEncryption,
+      "aws:sqs/queue:Queue": (i: Record<string, unknown>) => delete i.sqsManagedSseEnabled,
+      "aws:sns/topic:Topic": (i: Record<string, unknown>) => delete i.kmsMasterKeyId,
+      "aws:kinesis/stream:Stream": (i: Record<string, unknown>) => {
+        i.encryptionType = "NONE";
+      },
+    };
+    for (const [type, change] of Object.entries(kinds)) {
+      const plain = breakResource(ci.resources, (r) => r.type === type, change);
+      const count = ci.resources.filter((r) => r.custom && r.type === type).length;
+      expect(count).toBeGreaterThan(0);
+      expect(checkEncryption(plain, topology), type).toHaveLength(count);
+    }
+    const open = without(ci.resources, (r) => r.type === "aws:s3/bucketPolicy:BucketPolicy");
+    expect(checkEncryption(open, topology)).toEqual(["bucket GalleryBucket: plain HTTP is not denied"]);
+  });
+
+  it("throttle every API stage and put a web ACL with AWS managed rules and a rate rule in front of each", () => {
+    expect(checkApiProtection(ci.resources, topology, "ci")).toEqual([]);
+    expect(checkApiProtection(production.resources, topology, "production")).toEqual([]);
+    const apis = ci.resources.filter((r) => r.custom && r.type === "aws:apigateway/stage:Stage").length;
+    expect(apis).toBeGreaterThan(1);
+    // Production's rate on a developer's stage: a bill nobody asked for.
+    expect(checkApiProtection(production.resources, topology, "ci")).toHaveLength(apis);
+    const unthrottled = without(ci.resources, (r) => r.type === "aws:apigateway/methodSettings:MethodSettings");
+    expect(checkApiProtection(unthrottled, topology, "ci").filter((p) => p.endsWith("every method"))).toHaveLength(
+      apis,
+    );
+    const exposed = without(ci.resources, (r) => r.type === "aws:wafv2/webAclAssociation:WebAclAssociation");
+    expect(checkApiProtection(exposed, topology, "ci").filter((p) => p.endsWith("in front of it"))).toHaveLength(apis);
+    const lax = breakResource(
+      ci.resources,
+      (r) => r.type === "aws:wafv2/webAcl:WebAcl",
+      (i) => {
+        i.rules = (i.rules as Record<string, unknown>[]).filter((r) => r.name !== "RatePerIp").slice(1);
+      },
+    );
+    expect(checkApiProtection(lax, topology, "ci")).toEqual([
+      "ApiFirewall: no AWSManagedRulesCommonRuleSet",
+      "ApiFirewall: no rate rule that blocks",
+    ]);
   });
 });
