@@ -87,7 +87,7 @@ const emu = emulators!;
 mkdirSync(summitDir, { recursive: true });
 writeFileSync(
   envFile,
-  `${Object.entries(emu.env)
+  `${Object.entries({ ...emu.env, AWS_ENDPOINT_URL_LAMBDA: rt.lambdaUrl })
     .map(([name, value]) => `${name}=${value}`)
     .join("\n")}\n`,
 );
@@ -120,6 +120,7 @@ table([
     emu.endpoints[service],
   ]),
   ["X-Ray daemon (UDP collector)", `udp://${emu.env.AWS_XRAY_DAEMON_ADDRESS}`],
+  ["Lambda (Invoke, ListFunctions)", rt.lambdaUrl],
 ]);
 console.log("\nOperator endpoints");
 table([

@@ -22,9 +22,8 @@
  * npx sst shell --stage alice -- npm run forums:replay
  * ```
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
@@ -41,10 +40,11 @@ import {
   writeReplayed,
 } from "../services/forums/store/counters.js";
 import { kinesisClient } from "../shared/aws/kinesis.js";
-import { linkEnv, resource } from "../shared/config.js";
+import { resource } from "../shared/config.js";
 import { contractRegistry, decodeEvent } from "../shared/consume/index.js";
 import { sequenceKey } from "../shared/data/index.js";
 import { resourceNameFor } from "../shared/events/resources.js";
+import { linkStage } from "./ops/stage.js";
 
 /** The linked resources the post counter uses (the function's `links` and its event source). */
 export const TABLE = "ForumsTable";
@@ -196,31 +196,8 @@ async function readOn(kinesis: KinesisClient, streamName: string, reading: Shard
   }
 }
 
-/** Links the resources from a running `npm run dev` (its `local.env` and `/_dev/resources`) unless already linked. */
-async function linkLocal(args: readonly string[]): Promise<void> {
-  if (process.env[`SST_RESOURCE_${TABLE}`] && process.env[`SST_RESOURCE_${STREAM}`]) return;
-  const root = dirname(dirname(fileURLToPath(import.meta.url)));
-  const envFile = join(process.env.SUMMIT_DIR ? resolve(process.env.SUMMIT_DIR) : join(root, ".summit"), "local.env");
-  if (!existsSync(envFile))
-    throw new Error(`no linked resources and no ${envFile}: start \`npm run dev\`, or run inside \`sst shell\``);
-  for (const line of readFileSync(envFile, "utf8").split("\n")) {
-    const at = line.indexOf("=");
-    if (at > 0) process.env[line.slice(0, at)] ??= line.slice(at + 1);
-  }
-  const flag = args.indexOf("--url");
-  const url = flag >= 0 ? args[flag + 1] : `http://127.0.0.1:${process.env.PORT ?? 4000}`;
-  const response = await fetch(`${url}/_dev/resources`);
-  if (!response.ok) throw new Error(`${url}/_dev/resources answered ${response.status}: is \`npm run dev\` running?`);
-  const { resources } = (await response.json()) as { resources: Record<string, { name?: string }> };
-  for (const name of [TABLE, STREAM]) {
-    const found = resources[name];
-    if (!found) throw new Error(`the runtime at ${url} has no resource ${name}`);
-    Object.assign(process.env, linkEnv(name, found));
-  }
-}
-
 async function main(args: readonly string[]): Promise<void> {
-  await linkLocal(args);
+  await linkStage([TABLE, STREAM], args);
   const streamName = resource(STREAM).name!;
   console.log(`Replaying ${streamName} into ${resource(TABLE).name} from TRIM_HORIZON…`);
   const summary = await replayForums({

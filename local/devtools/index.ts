@@ -1,20 +1,20 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { catalog } from "../../events/catalog.js";
 import { PROBLEM_CONTENT_TYPE, PROBLEM_KINDS, type ProblemKind } from "../../shared/http/problem.js";
+import { type DevQueuesOptions, queueDepths, redriveQueue } from "../../shared/ops/queues.js";
 import type { Topology } from "../../shared/topology/index.js";
 import type { XrayCollector } from "../emulators/xrayCollector.js";
 import { docsPage } from "./docsPage.js";
 import { eventSchemasDocument } from "./eventSchemas.js";
 import { type OpenApiDocument, openApiDocument } from "./openapi.js";
-import { type DevQueuesOptions, queueDepths, redriveQueue } from "./queues.js";
 import { buildServiceMap } from "./serviceMap.js";
 import { serviceMapPage } from "./serviceMapPage.js";
 import { listTraces, traceTimeline } from "./traces.js";
 
+export type { DevQueuesOptions, QueueDepth, RedriveResult } from "../../shared/ops/queues.js";
+export { queueDepths, redriveQueue } from "../../shared/ops/queues.js";
 export type { OpenApiDocument } from "./openapi.js";
 export { openApiDocument } from "./openapi.js";
-export type { DevQueuesOptions, QueueDepth, RedriveResult } from "./queues.js";
-export { queueDepths, redriveQueue } from "./queues.js";
 export type { MapEdge, MapNode, ServiceMap } from "./serviceMap.js";
 export { buildServiceMap } from "./serviceMap.js";
 export type { TimelineEntry, TraceSummary, TraceTimeline } from "./traces.js";

@@ -7,11 +7,12 @@ import { runtimeClients } from "./clients.js";
 import { type EventSourceTuning, startEventSources } from "./eventSources/eventSources.js";
 import { ShardCheckpoints } from "./eventSources/shardCheckpoints.js";
 import { FunctionPool, type Invocation } from "./FunctionPool.js";
-import { functionEnvironment } from "./functionEnvironment.js";
+import { functionArn, functionEnvironment } from "./functionEnvironment.js";
 import type { AuthorizerResult } from "./gateway/cognitoAuthorizer.js";
 import { localPoolAuthorizer } from "./gateway/cognitoAuthorizer.js";
 import { type ExtraRoutes, startGateway } from "./gateway/gateway.js";
 import { checkHealth, type HealthReport } from "./health.js";
+import { startLambdaApi } from "./lambdaApi.js";
 import { type ProvisionTarget, provision, provisionUserPool, type Resources } from "./provision.js";
 import { SegmentSender } from "./segmentSender.js";
 
@@ -42,6 +43,8 @@ export interface RuntimeOptions {
 
 export interface Runtime {
   readonly url: string;
+  /** The Lambda API (Invoke, ListFunctions) on this runtime's functions: the value of `AWS_ENDPOINT_URL_LAMBDA`. */
+  readonly lambdaUrl: string;
   readonly port: number;
   readonly topology: Topology;
   readonly resources: Resources;
@@ -156,6 +159,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       });
       await sources.stop();
     });
+    const lambdaApi = await startLambdaApi({
+      topology,
+      functionArn: (fn) => functionArn(region, accountId, fn),
+      invoke,
+      invokeAsync: (fn, event, traceHeader) => sources.invokeAsync(fn, event, traceHeader),
+    });
+    cleanUp.push(() => lambdaApi.stop());
     const health = () =>
       checkHealth({
         clients,
@@ -183,6 +193,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     let stopping: Promise<void> | undefined;
     return {
       url: gateway.url,
+      lambdaUrl: lambdaApi.url,
       port: gateway.port,
       topology,
       resources,

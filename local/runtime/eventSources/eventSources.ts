@@ -49,6 +49,12 @@ export interface EventSourcesInput {
 export interface RunningEventSources {
   /** Each source by subscription and outbox publisher, with its service. */
   readonly sources: ReadonlyArray<{ readonly service: string; readonly source: EventSource }>;
+  /**
+   * An `Event` invocation from outside (the Lambda API): accepted at once, retried as Lambda retries asynchronous
+   * invocations (the function's own async retries and on-failure destination when it has an async trigger, else
+   * Lambda's defaults: 2 retries, no destination).
+   */
+  invokeAsync(fn: string, event: unknown, traceHeader?: string): void;
   stop(): Promise<void>;
 }
 
@@ -260,6 +266,18 @@ export async function startEventSources(input: EventSourcesInput): Promise<Runni
 
   return {
     sources,
+    invokeAsync(fn, event, traceHeader) {
+      const trigger = asyncTriggers.get(fn)?.trigger;
+      const own = trigger?.kind === "async" ? trigger : undefined;
+      asyncInvoker.accept({
+        fn,
+        functionArn: arnOf(fn),
+        event,
+        ...(traceHeader ? { traceHeader } : {}),
+        retries: own?.retries ?? 2,
+        ...(own ? { onFailureUrl: need(own.onFailure).url! } : {}),
+      });
+    },
     async stop() {
       await asyncInvoker.stop(); // cancels pending retries first, so the topic subscriptions can finish
       await Promise.allSettled(sources.map(({ source }) => source.stop()));

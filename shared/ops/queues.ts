@@ -8,16 +8,20 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { LinkedResource } from "../../shared/config.js";
-import type { QueueNode, Topology } from "../../shared/topology/index.js";
+import type { LinkedResource } from "../config.js";
+import type { QueueNode, Topology } from "../topology/index.js";
 
-/** What `/_dev/queues` needs of the runtime: the provisioned queues, an SQS client on fauxqs, and the invoke. */
+/**
+ * What the DLQ tools need, the same locally (`/_dev/queues`, `npm run ops`) and against a stage (`npm run ops` in
+ * `sst shell`): the queues by topology name, an SQS client, and a synchronous invoke (the local runtime's, or
+ * Lambda's Invoke).
+ */
 export interface DevQueuesOptions {
   readonly topology: Topology;
   /** Every provisioned resource by topology name (a queue's `url` and `arn`). */
   readonly resources: Readonly<Record<string, LinkedResource>>;
   readonly sqs: Pick<SQSClient, "send">;
-  /** The runtime's direct invoke (RequestResponse), to re-deliver an asynchronous invocation's original event. */
+  /** A synchronous invoke (RequestResponse), to re-deliver an asynchronous invocation's original event. */
   readonly invoke?: (fn: string, event: unknown) => Promise<{ readonly outcome: { readonly ok: boolean } }>;
 }
 
@@ -67,7 +71,7 @@ function sourceOf(origin: DlqOrigin): string | undefined {
   return origin.queues.length === 1 ? origin.queues[0] : origin.fn;
 }
 
-/** Every queue of the topology with its depth, read from fauxqs with the SQS SDK. */
+/** Every queue of the topology with its depth, read with the SQS SDK. */
 export async function queueDepths({ topology, resources, sqs }: DevQueuesOptions): Promise<QueueDepth[]> {
   return Promise.all(
     topology.queues.map(async (queue): Promise<QueueDepth> => {
@@ -116,7 +120,7 @@ const POISON_ATTRIBUTES = new Set(["errorCode", "errorMessage", "source", "recor
  *   `DeadLetterQueueSourceArn` when the emulator gives it, else the one queue that redrives into this DLQ (or, with
  *   several, the one of the envelope's event type), with its body and message attributes (StartMessageMoveTask).
  * - An asynchronous invocation's on-failure record (`requestContext` + `requestPayload`): its original event is
- *   re-delivered to the consumer's function through the runtime's invoke; the record is deleted only if that
+ *   re-delivered to the consumer's function through the invoke; the record is deleted only if that
  *   invocation succeeds, so a still-failing event stays in the DLQ.
  * - A poison record a queue-triggered consumer set aside (`source` = `sqs`): to the consumer's source queue, as
  *   it arrived (without the reason attributes).
@@ -147,7 +151,7 @@ function verdictOf(message: Message, origin: DlqOrigin, options: DevQueuesOption
   const context = record?.requestContext as Record<string, unknown> | undefined;
   if (record && context && typeof context.functionArn === "string" && "requestPayload" in record) {
     const fn = origin.fn ?? context.functionArn.split(":function:")[1]?.split(":")[0];
-    if (!fn || !options.invoke) return { to: "keep", why: "no runtime invoke to re-deliver an async event" };
+    if (!fn || !options.invoke) return { to: "keep", why: "no invoke to re-deliver an async event" };
     return { to: "invoke", fn, event: record.requestPayload };
   }
   const poisonSource = attributes.errorCode ? attributes.source?.StringValue : undefined;
