@@ -212,10 +212,9 @@ function summaryOf(trace: ProcessedTrace): Json {
     Id: trace.id,
     StartTime: trace.start,
     Duration: Math.round((trace.end - trace.start) * 1_000_000) / 1_000_000,
-    ResponseTime:
-      root?.start !== undefined && root.end !== undefined
-        ? Math.round((root.end - root.start) * 1_000_000) / 1_000_000
-        : 0,
+    ...(root?.start !== undefined && root.end !== undefined && !root.inProgress
+      ? { ResponseTime: Math.round((root.end - root.start) * 1_000_000) / 1_000_000 }
+      : {}),
     HasFault: root ? root.fault || status >= 500 : false,
     HasError: root ? !(root.fault || status >= 500) && (root.error || root.throttle || status >= 400) : false,
     HasThrottle: entities.some((e) => e.throttle || e.status === 429),
