@@ -306,17 +306,16 @@ function getTraceSummaries(traces: ProcessedTrace[], input: Json, pageSize: numb
 
 // BatchGetTraces
 
-function batchGetTraces(traces: ProcessedTrace[], input: Json): Json {
+function batchGetTraces(collector: Pick<XrayCollector, "segments">, input: Json): Json {
   const ids = input.TraceIds;
   if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string")) throw invalid("TraceIds is required.");
   if (ids.length > BATCH_GET_TRACES_MAX_IDS) {
     throw invalid(`TraceIds has ${ids.length} ids; at most ${BATCH_GET_TRACES_MAX_IDS} can be retrieved at once.`);
   }
-  const byId = new Map(traces.map((trace) => [trace.id, trace]));
   const found: Json[] = [];
   const unprocessed: string[] = [];
   for (const id of new Set(ids as string[])) {
-    const trace = byId.get(id);
+    const trace = processTrace(id, collector.segments(id));
     if (!trace) {
       unprocessed.push(id);
       continue;
@@ -477,7 +476,7 @@ export async function startXrayApi(collector: XrayCollector, options: XrayApiOpt
   const operations: Record<string, (input: Json) => Json> = {
     "/TraceSegments": (input) => putTraceSegments(collector, input),
     "/TraceSummaries": (input) => getTraceSummaries(processedTraces(collector), input, pageSize),
-    "/Traces": (input) => batchGetTraces(processedTraces(collector), input),
+    "/Traces": (input) => batchGetTraces(collector, input),
     "/ServiceGraph": (input) => getServiceGraph(processedTraces(collector), input),
   };
   const server = createServer(async (request, response) => {

@@ -466,6 +466,25 @@ describe("BatchGetTraces", () => {
     ]);
   });
 
+  test("a subsegment whose parent never arrived stands on its own, as it was sent", async () => {
+    const orphan = {
+      trace_id: "1-65f00200-000000000000000000000002",
+      id: "f000000000000010",
+      type: "subsegment",
+      parent_id: "f0000000000000ff",
+      name: "## handler",
+      start_time: 1,
+      end_time: 2,
+    };
+    expect(
+      (await xray.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: [JSON.stringify(orphan)] })))
+        .UnprocessedTraceSegments,
+    ).toEqual([]);
+    const { Traces = [] } = await xray.send(new BatchGetTracesCommand({ TraceIds: [orphan.trace_id] }));
+    expect(Traces[0]?.Segments?.map((s) => JSON.parse(s.Document ?? "{}"))).toEqual([orphan]);
+    expect(Traces[0]?.Duration).toBe(1);
+  });
+
   test("unknown ids come back in UnprocessedTraceIds; more than 5 ids is an InvalidRequestException", async () => {
     const unknown = "1-65f00000-000000000000000000000000";
     const result = await xray.send(new BatchGetTracesCommand({ TraceIds: [TRACE_B, unknown, TRACE_D] }));
