@@ -260,6 +260,10 @@ const newestFirst = (a: ProcessedTrace, b: ProcessedTrace): number => b.start - 
 const after = (trace: ProcessedTrace, cursor: PageCursor): boolean =>
   trace.start < cursor.s || (trace.start === cursor.s && trace.id.localeCompare(cursor.i) > 0);
 
+/**
+ * The summaries of the traces in the range, newest first, a page at a time: the filter is applied while scanning, so a
+ * page holds up to `pageSize` matches and `TracesProcessedCount` says how many traces it looked at.
+ */
 function getTraceSummaries(traces: ProcessedTrace[], input: Json, pageSize: number): Json {
   const { start, end } = timeRange(input);
   const type = (input.TimeRangeType ?? "TraceId") as TimeRangeType;
@@ -364,6 +368,7 @@ function histogram(durations: readonly number[]): Json[] {
   return [...counts].sort(([a], [b]) => a - b).map(([Value, Count]) => ({ Value, Count }));
 }
 
+/** AWS's edge and service statistics; the map counts throttles among errors, so `ThrottleCount` stays 0. */
 function statistics(calls: EdgeCalls): Json {
   return {
     OkCount: calls.requests - calls.errors - calls.faults,
@@ -374,6 +379,10 @@ function statistics(calls: EdgeCalls): Json {
   };
 }
 
+/**
+ * The service graph of the traces running in the range: the nodes and edges of each trace's `buildServiceMap`,
+ * summed; a node is `Root` when the client calls it and `active` when it sent segments of its own.
+ */
 function getServiceGraph(traces: ProcessedTrace[], input: Json): Json {
   const { start, end } = timeRange(input);
   const active = traces.filter((trace) => inRange(trace, "Event", start, end));
