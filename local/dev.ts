@@ -10,6 +10,7 @@
  * npm run dev              # persistent
  * npm run dev -- --clean   # in memory
  * set -a; . .summit/local.env; set +a; aws dynamodb list-tables
+ * aws xray get-service-graph --start-time $(($(date +%s)-600)) --end-time $(date +%s)
  * ```
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +18,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { services } from "../services/index.js";
 import { buildTopology } from "../shared/topology/index.js";
-import { type EmulatedService, type Emulators, startEmulators } from "./emulators/index.js";
+import { type EmulatorEndpoint, type Emulators, startEmulators } from "./emulators/index.js";
 import { type Runtime, startRuntime } from "./runtime/index.js";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -29,7 +30,7 @@ const dataDir = join(summitDir, "data");
 const envFile = join(summitDir, "local.env");
 const port = process.env.PORT === undefined ? 4000 : Number(process.env.PORT);
 
-const NAMES: Record<EmulatedService, string> = {
+const NAMES: Record<EmulatorEndpoint, string> = {
   dynamodb: "DynamoDB (DynamoDB Local)",
   kinesis: "Kinesis (kinesalite)",
   sqs: "SQS (fauxqs)",
@@ -37,6 +38,7 @@ const NAMES: Record<EmulatedService, string> = {
   s3: "S3 (fauxqs)",
   cognito: "Cognito (cognito-local)",
   eventbridge: "EventBridge (stand-in)",
+  xray: "X-Ray API (over the collector)",
 };
 
 const began = performance.now();
@@ -115,7 +117,7 @@ for (const service of rt.topology.services) {
 }
 console.log("Emulators");
 table([
-  ...(Object.keys(NAMES) as EmulatedService[]).map((service): [string, string] => [
+  ...(Object.keys(NAMES) as EmulatorEndpoint[]).map((service): [string, string] => [
     NAMES[service],
     emu.endpoints[service],
   ]),

@@ -38,6 +38,8 @@ export interface XrayCollector {
   segments(traceId?: string): XraySegment[];
   /** Trace ids kept, oldest first. */
   traceIds(): string[];
+  /** Keeps a segment exactly as one received over UDP (the X-Ray API's `PutTraceSegments` puts through here). */
+  put(segment: XraySegment): void;
   /** Calls `listener` for every segment received; returns a function that unsubscribes. */
   on(event: "segment", listener: (segment: XraySegment) => void): () => void;
   clear(): void;
@@ -57,6 +59,18 @@ export interface XrayCollectorOptions {
 
 const HEADER = { format: "json", version: 1 };
 
+/**
+ * Why a parsed JSON value is not a document the collector keeps (X-Ray's `UnprocessedTraceSegments` codes), or
+ * undefined for a segment or subsegment with its ids.
+ */
+export function segmentProblem(value: unknown): "MissingId" | "MissingTraceId" | "InvalidDocument" | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "InvalidDocument";
+  const { trace_id, id } = value as Record<string, unknown>;
+  if (typeof id !== "string" || id === "") return "MissingId";
+  if (typeof trace_id !== "string" || trace_id === "") return "MissingTraceId";
+  return undefined;
+}
+
 /** `{"format":"json","version":1}\n<segment JSON>` → the segment, or undefined for anything else. */
 export function parseDatagram(datagram: Buffer): XraySegment | undefined {
   const text = datagram.toString("utf8");
@@ -68,10 +82,7 @@ export function parseDatagram(datagram: Buffer): XraySegment | undefined {
     const { format, version } = header as Record<string, unknown>;
     if (format !== HEADER.format || version !== HEADER.version) return undefined;
     const segment = JSON.parse(text.slice(newline + 1)) as unknown;
-    if (typeof segment !== "object" || segment === null || Array.isArray(segment)) return undefined;
-    const { trace_id, id } = segment as Record<string, unknown>;
-    if (typeof trace_id !== "string" || typeof id !== "string") return undefined;
-    return segment as XraySegment;
+    return segmentProblem(segment) === undefined ? (segment as XraySegment) : undefined;
   } catch {
     return undefined;
   }
@@ -120,6 +131,7 @@ export async function startXrayCollector(options: XrayCollectorOptions = {}): Pr
       return [...traces.values()].flatMap((trace) => [...trace.values()]);
     },
     traceIds: () => [...traces.keys()],
+    put: keep,
     on(_event, listener) {
       events.on("segment", listener);
       return () => events.off("segment", listener);

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type EmulatedService, ENDPOINT_ENV } from "../../local/emulators/index.js";
+import { type EmulatorEndpoint, ENDPOINT_ENV } from "../../local/emulators/index.js";
 import type { LinkedResource } from "../../shared/config.js";
 
 /**
@@ -26,7 +26,7 @@ export interface DevServer {
   /** Everything the process printed so far (for failure messages). */
   output(): string;
   /** SDK client configuration for one emulated service (`dynamodb`, `kinesis`, `sns`, …). */
-  clientConfig(service: EmulatedService): {
+  clientConfig(service: EmulatorEndpoint): {
     endpoint: string;
     region: string;
     credentials: { accessKeyId: string; secretAccessKey: string };

@@ -1,12 +1,13 @@
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, inject } from "vitest";
-import type { EmulatedService, XraySegment } from "../../local/emulators/index.js";
+import type { EmulatorEndpoint } from "../../local/emulators/index.js";
+import { type XrayReader, xrayReader } from "./xray.js";
 
 /** What the global setup hands to test files. */
 export interface ProvidedEmulators {
-  /** AWS_* variables (see `Emulators.env`) plus SUMMIT_XRAY_QUERY_URL */
+  /** AWS_* variables (see `Emulators.env`) */
   env: Record<string, string>;
-  endpoints: Record<EmulatedService, string>;
+  endpoints: Record<EmulatorEndpoint, string>;
   processes: { dynamodb: number; cognito: number };
 }
 
@@ -27,14 +28,12 @@ export interface ClientConfig {
 
 export interface UsedEmulators {
   env: Readonly<Record<string, string>>;
-  endpoints: Readonly<Record<EmulatedService, string>>;
+  endpoints: Readonly<Record<EmulatorEndpoint, string>>;
   processes: Readonly<{ dynamodb: number; cognito: number }>;
   /** `new DynamoDBClient(emulators.clientConfig("dynamodb"))` */
-  clientConfig(service: EmulatedService): ClientConfig;
-  /** The segments the global setup's X-Ray collector received (optionally one trace's). */
-  xraySegments(traceId?: string): Promise<XraySegment[]>;
-  xrayTraceIds(): Promise<string[]>;
-  clearXray(): Promise<void>;
+  clientConfig(service: EmulatorEndpoint): ClientConfig;
+  /** The traces the global setup's X-Ray collector received, read through its X-Ray API. */
+  xray: XrayReader;
 }
 
 /**
@@ -60,31 +59,21 @@ export function useEmulators(): UsedEmulators {
       else process.env[name] = value;
     }
   });
-  const xrayUrl = provided.env.SUMMIT_XRAY_QUERY_URL ?? "";
   const region = provided.env.AWS_REGION ?? "us-east-1";
   const credentials = {
     accessKeyId: provided.env.AWS_ACCESS_KEY_ID ?? "test",
     secretAccessKey: provided.env.AWS_SECRET_ACCESS_KEY ?? "test",
   };
+  const clientConfig = (service: EmulatorEndpoint): ClientConfig => {
+    const config: ClientConfig = { region, endpoint: provided.endpoints[service], credentials };
+    if (service === "kinesis") config.requestHandler = new NodeHttpHandler();
+    return config;
+  };
   return {
     env: provided.env,
     endpoints: provided.endpoints,
     processes: provided.processes,
-    clientConfig(service) {
-      const config: ClientConfig = { region, endpoint: provided.endpoints[service], credentials };
-      if (service === "kinesis") config.requestHandler = new NodeHttpHandler();
-      return config;
-    },
-    async xraySegments(traceId) {
-      const query = traceId ? `?traceId=${encodeURIComponent(traceId)}` : "";
-      const body = (await (await fetch(`${xrayUrl}/segments${query}`)).json()) as { segments: XraySegment[] };
-      return body.segments;
-    },
-    async xrayTraceIds() {
-      return ((await (await fetch(`${xrayUrl}/traces`)).json()) as { traceIds: string[] }).traceIds;
-    },
-    async clearXray() {
-      await fetch(`${xrayUrl}/segments`, { method: "DELETE" });
-    },
+    clientConfig,
+    xray: xrayReader(clientConfig("xray")),
   };
 }

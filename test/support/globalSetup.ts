@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startEmulators, startXrayQueryServer } from "../../local/emulators/index.js";
+import { startEmulators } from "../../local/emulators/index.js";
 import type { ProvidedEmulators } from "./emulators.js";
 
 /**
@@ -9,16 +9,12 @@ import type { ProvidedEmulators } from "./emulators.js";
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const emulators = await startEmulators(process.env.SUMMIT_EMULATOR_LOG === "1" ? { log: console.log } : {});
-  const xrayQuery = await startXrayQueryServer(emulators.xray);
   const provided: ProvidedEmulators = {
-    env: { ...emulators.env, SUMMIT_XRAY_QUERY_URL: xrayQuery.url },
+    env: { ...emulators.env },
     endpoints: emulators.endpoints,
     processes: emulators.processes,
   };
   project.provide("emulators", provided);
   console.log(`[emulators] up in ${emulators.startedInMs} ms`);
-  return async () => {
-    await xrayQuery.stop();
-    await emulators.stop();
-  };
+  return () => emulators.stop();
 }
