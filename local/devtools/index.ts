@@ -2,15 +2,21 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { catalog } from "../../events/catalog.js";
 import { PROBLEM_CONTENT_TYPE, PROBLEM_KINDS, type ProblemKind } from "../../shared/http/problem.js";
 import type { Topology } from "../../shared/topology/index.js";
+import { ENDPOINT_ENV } from "../emulators/index.js";
 import type { XrayCollector } from "../emulators/xrayCollector.js";
-import { docsPage } from "./docsPage.js";
-import { eventSchemasDocument } from "./eventSchemas.js";
-import { type OpenApiDocument, openApiDocument } from "./openapi.js";
+import { asyncApiPage } from "./asyncApiPage.js";
+import { type AsyncApiDocument, asyncApiDocument } from "./asyncapi.js";
+import { DOCS_ASSETS_PATH, DOCS_SCRIPT, docsPage } from "./docsPage.js";
+import { type OpenApiDocument, openApiDocument, openApiServers } from "./openapi.js";
 import { type DevQueuesOptions, queueDepths, redriveQueue } from "./queues.js";
+import { requestOrigin } from "./requestOrigin.js";
 import { buildServiceMap } from "./serviceMap.js";
 import { serviceMapPage } from "./serviceMapPage.js";
+import { SCRIPT_TYPE, swaggerUiAsset } from "./swaggerUi.js";
 import { listTraces, traceTimeline } from "./traces.js";
 
+export type { AsyncApiDocument } from "./asyncapi.js";
+export { asyncApiDocument } from "./asyncapi.js";
 export type { OpenApiDocument } from "./openapi.js";
 export { openApiDocument } from "./openapi.js";
 export type { DevQueuesOptions, QueueDepth, RedriveResult } from "./queues.js";
@@ -101,18 +107,40 @@ export function devRoutes({ collector, topology, local, queues }: DevRoutesOptio
     if (built) documents.set(service, built);
     return built;
   };
-  const allDocuments = (): [string, OpenApiDocument][] =>
-    topology.services.flatMap((s): [string, OpenApiDocument][] => {
-      const doc = documentOf(s.name);
-      return doc ? [[s.name, doc]] : [];
-    });
-  const contracts = Object.values(catalog);
+  /** The document with the servers of the gateway the request reached (its host and port). */
+  const servedDocument = (service: string, req: IncomingMessage): OpenApiDocument | undefined => {
+    const doc = documentOf(service);
+    const basePath = topology.services.find((s) => s.name === service)?.basePath ?? "";
+    return doc && { ...doc, servers: openApiServers(basePath, requestOrigin(req)) };
+  };
+  let events: AsyncApiDocument | undefined;
+  /** The catalog's AsyncAPI document, with a local server for each emulator the runtime points the SDK at. */
+  const eventsDocument = (): AsyncApiDocument => {
+    const env = local?.env ?? {};
+    const localEndpoints = Object.fromEntries(
+      (["eventbridge", "sns", "sqs", "kinesis"] as const).flatMap((t) =>
+        env[ENDPOINT_ENV[t]] ? [[t, env[ENDPOINT_ENV[t]]]] : [],
+      ),
+    );
+    events ??= asyncApiDocument(topology, Object.values(catalog), { localEndpoints });
+    return events;
+  };
+  const docsAsset = async (name: string): Promise<Answer> => {
+    if (name === "docs.js") return { status: 200, type: SCRIPT_TYPE, body: DOCS_SCRIPT };
+    const asset = await swaggerUiAsset(name);
+    return asset
+      ? { status: 200, type: asset.type, body: asset.body, headers: { "cache-control": "public, max-age=3600" } }
+      : problem("not-found", "the docs serve no such file");
+  };
 
   const queueOptions = queues ? { ...queues, topology } : undefined;
   const noQueues = () => problem("not-found", "this runtime reaches no queues");
 
   /** The paths this module owns, each with its answer (computed only for a GET or HEAD). */
-  const routes: [(path: string) => boolean, (path: string, query: URLSearchParams) => Answer | Promise<Answer>][] = [
+  const routes: [
+    (path: string) => boolean,
+    (path: string, query: URLSearchParams, req: IncomingMessage) => Answer | Promise<Answer>,
+  ][] = [
     [(p) => p === "/_dev/service-map", () => json(buildServiceMap(collector.segments()))],
     [(p) => p === "/_dev/service-map.html" || p === "/_dev/", () => html(serviceMapPage())],
     [
@@ -139,12 +167,14 @@ export function devRoutes({ collector, topology, local, queues }: DevRoutesOptio
       (p) => p === "/_dev/queues",
       async () => (queueOptions ? json({ items: await queueDepths(queueOptions) }) : noQueues()),
     ],
-    [(p) => p === "/docs" || p === "/docs/", () => html(docsPage(allDocuments(), contracts))],
-    [(p) => p === "/docs/events.json", () => json(eventSchemasDocument(contracts))],
+    [(p) => p === "/docs" || p === "/docs/", () => html(docsPage(topology.services.map((s) => s.name)))],
+    [(p) => p === "/docs/asyncapi.json", () => json(eventsDocument())],
+    [(p) => p === "/docs/asyncapi.html", () => html(asyncApiPage(eventsDocument()))],
+    [(p) => /^\/docs\/assets\/[^/]+$/.test(p), (p) => docsAsset(p.slice(DOCS_ASSETS_PATH.length))],
     [
       (p) => /^\/docs\/[^/]+\.json$/.test(p),
-      (p) => {
-        const doc = documentOf(decoded(p.slice("/docs/".length, -".json".length)) ?? "");
+      (p, _, req) => {
+        const doc = servedDocument(decoded(p.slice("/docs/".length, -".json".length)) ?? "", req);
         return doc ? json(doc) : problem("not-found", "no service has this name");
       },
     ],
@@ -186,7 +216,7 @@ export function devRoutes({ collector, topology, local, queues }: DevRoutesOptio
       if (!route) return false;
       reply =
         method === "GET" || method === "HEAD"
-          ? await answer(() => route[1](url.pathname, url.searchParams))
+          ? await answer(() => route[1](url.pathname, url.searchParams, req))
           : problem("method-not-allowed", "the operator endpoints are read-only", { allow: "GET, HEAD" });
     }
     res.writeHead(reply.status, {
