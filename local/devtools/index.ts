@@ -1,18 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { catalog } from "../../events/catalog.js";
 import { PROBLEM_CONTENT_TYPE, PROBLEM_KINDS, type ProblemKind } from "../../shared/http/problem.js";
 import type { Topology } from "../../shared/topology/index.js";
-import { ENDPOINT_ENV } from "../emulators/index.js";
 import type { XrayCollector } from "../emulators/xrayCollector.js";
-import { asyncApiPage } from "./asyncApiPage.js";
-import { type AsyncApiDocument, asyncApiDocument } from "./asyncapi.js";
-import { DOCS_ASSETS_PATH, DOCS_SCRIPT, docsPage } from "./docsPage.js";
-import { type OpenApiDocument, openApiDocument, openApiServers } from "./openapi.js";
+import { DOCS_ASSETS_PATH } from "./docsPage.js";
+import { docsSite } from "./docsSite.js";
 import { type DevQueuesOptions, queueDepths, redriveQueue } from "./queues.js";
-import { requestOrigin } from "./requestOrigin.js";
 import { buildServiceMap } from "./serviceMap.js";
 import { serviceMapPage } from "./serviceMapPage.js";
-import { SCRIPT_TYPE, swaggerUiAsset } from "./swaggerUi.js";
 import { listTraces, traceTimeline } from "./traces.js";
 
 export type { AsyncApiDocument } from "./asyncapi.js";
@@ -98,40 +92,7 @@ function decoded(segment: string): string | undefined {
  * ```
  */
 export function devRoutes({ collector, topology, local, queues }: DevRoutesOptions): DevRoutes {
-  const documents = new Map<string, OpenApiDocument>();
-  /** Built on first use, then kept: the topology does not change while the process runs. */
-  const documentOf = (service: string): OpenApiDocument | undefined => {
-    const known = documents.get(service);
-    if (known) return known;
-    const built = openApiDocument(topology, service);
-    if (built) documents.set(service, built);
-    return built;
-  };
-  /** The document with the servers of the gateway the request reached (its host and port). */
-  const servedDocument = (service: string, req: IncomingMessage): OpenApiDocument | undefined => {
-    const doc = documentOf(service);
-    const basePath = topology.services.find((s) => s.name === service)?.basePath ?? "";
-    return doc && { ...doc, servers: openApiServers(basePath, requestOrigin(req)) };
-  };
-  let events: AsyncApiDocument | undefined;
-  /** The catalog's AsyncAPI document, with a local server for each emulator the runtime points the SDK at. */
-  const eventsDocument = (): AsyncApiDocument => {
-    const env = local?.env ?? {};
-    const localEndpoints = Object.fromEntries(
-      (["eventbridge", "sns", "sqs", "kinesis"] as const).flatMap((t) =>
-        env[ENDPOINT_ENV[t]] ? [[t, env[ENDPOINT_ENV[t]]]] : [],
-      ),
-    );
-    events ??= asyncApiDocument(topology, Object.values(catalog), { localEndpoints });
-    return events;
-  };
-  const docsAsset = async (name: string): Promise<Answer> => {
-    if (name === "docs.js") return { status: 200, type: SCRIPT_TYPE, body: DOCS_SCRIPT };
-    const asset = await swaggerUiAsset(name);
-    return asset
-      ? { status: 200, type: asset.type, body: asset.body, headers: { "cache-control": "public, max-age=3600" } }
-      : problem("not-found", "the docs serve no such file");
-  };
+  const docs = docsSite(topology, local?.env);
 
   const queueOptions = queues ? { ...queues, topology } : undefined;
   const noQueues = () => problem("not-found", "this runtime reaches no queues");
@@ -167,14 +128,22 @@ export function devRoutes({ collector, topology, local, queues }: DevRoutesOptio
       (p) => p === "/_dev/queues",
       async () => (queueOptions ? json({ items: await queueDepths(queueOptions) }) : noQueues()),
     ],
-    [(p) => p === "/docs" || p === "/docs/", () => html(docsPage(topology.services.map((s) => s.name)))],
-    [(p) => p === "/docs/asyncapi.json", () => json(eventsDocument())],
-    [(p) => p === "/docs/asyncapi.html", () => html(asyncApiPage(eventsDocument()))],
-    [(p) => /^\/docs\/assets\/[^/]+$/.test(p), (p) => docsAsset(p.slice(DOCS_ASSETS_PATH.length))],
+    [(p) => p === "/docs" || p === "/docs/", () => html(docs.page())],
+    [(p) => p === "/docs/asyncapi.json", () => json(docs.asyncApi())],
+    [(p) => p === "/docs/asyncapi.html", () => html(docs.asyncApiPage())],
+    [
+      (p) => p.startsWith(DOCS_ASSETS_PATH) && !p.slice(DOCS_ASSETS_PATH.length).includes("/"),
+      async (p) => {
+        const asset = await docs.asset(decoded(p.slice(DOCS_ASSETS_PATH.length)) ?? "");
+        return asset
+          ? { status: 200, ...asset, headers: { "cache-control": "public, max-age=3600" } }
+          : problem("not-found", "the docs serve no such file");
+      },
+    ],
     [
       (p) => /^\/docs\/[^/]+\.json$/.test(p),
       (p, _, req) => {
-        const doc = servedDocument(decoded(p.slice("/docs/".length, -".json".length)) ?? "", req);
+        const doc = docs.openApi(decoded(p.slice("/docs/".length, -".json".length)) ?? "", req);
         return doc ? json(doc) : problem("not-found", "no service has this name");
       },
     ],
