@@ -9,7 +9,7 @@ const STYLE = `
 *{box-sizing:border-box}body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
 header{background:#232f3e;color:#fff;padding:12px 28px;display:flex;gap:22px;align-items:baseline}
 header h1{font-size:18px;margin:0}header a{color:#d1e4f7;text-decoration:none}
-.layout{display:grid;grid-template-columns:minmax(260px,300px) 1fr;gap:24px;padding:24px 28px;max-width:1400px}
+.layout{display:grid;grid-template-columns:330px 1fr;gap:24px;padding:24px 28px;max-width:1400px}
 nav{position:sticky;top:16px;align-self:start;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px;font-size:13px;max-height:calc(100vh - 32px);overflow:auto}
 nav a{color:var(--ink);text-decoration:none;display:flex;justify-content:space-between;gap:8px;padding:2px 0}nav a:hover{color:var(--accent)}
 section{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:6px 20px 16px;margin-bottom:24px}
