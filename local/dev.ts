@@ -131,6 +131,7 @@ table([
   ["Service map", `${rt.url}/_dev/service-map.html`],
   ["Traces", `${rt.url}/_dev/traces`],
   ["Docs", `${rt.url}/docs`],
+  ["Events (AsyncAPI)", `${rt.url}/docs/asyncapi.html`],
   ["Resources", `${rt.url}/_dev/resources`],
 ]);
 console.log(`\nSDK/CLI variables written to ${relative(root, envFile)}. Press Ctrl-C to stop.\n`);

@@ -1,18 +1,18 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { catalog } from "../../events/catalog.js";
 import { PROBLEM_CONTENT_TYPE, PROBLEM_KINDS, type ProblemKind } from "../../shared/http/problem.js";
 import { type DevQueuesOptions, queueDepths, redriveQueue } from "../../shared/ops/queues.js";
 import type { Topology } from "../../shared/topology/index.js";
 import type { XrayCollector } from "../emulators/xrayCollector.js";
-import { docsPage } from "./docsPage.js";
-import { eventSchemasDocument } from "./eventSchemas.js";
-import { type OpenApiDocument, openApiDocument } from "./openapi.js";
+import { DOCS_ASSETS_PATH } from "./docsPage.js";
+import { docsSite } from "./docsSite.js";
 import { buildServiceMap } from "./serviceMap.js";
 import { serviceMapPage } from "./serviceMapPage.js";
 import { listTraces, traceTimeline } from "./traces.js";
 
 export type { DevQueuesOptions, QueueDepth, RedriveResult } from "../../shared/ops/queues.js";
 export { queueDepths, redriveQueue } from "../../shared/ops/queues.js";
+export type { AsyncApiDocument } from "./asyncapi.js";
+export { asyncApiDocument } from "./asyncapi.js";
 export type { OpenApiDocument } from "./openapi.js";
 export { openApiDocument } from "./openapi.js";
 export type { MapEdge, MapNode, ServiceMap } from "./serviceMap.js";
@@ -92,27 +92,16 @@ function decoded(segment: string): string | undefined {
  * ```
  */
 export function devRoutes({ collector, topology, local, queues }: DevRoutesOptions): DevRoutes {
-  const documents = new Map<string, OpenApiDocument>();
-  /** Built on first use, then kept: the topology does not change while the process runs. */
-  const documentOf = (service: string): OpenApiDocument | undefined => {
-    const known = documents.get(service);
-    if (known) return known;
-    const built = openApiDocument(topology, service);
-    if (built) documents.set(service, built);
-    return built;
-  };
-  const allDocuments = (): [string, OpenApiDocument][] =>
-    topology.services.flatMap((s): [string, OpenApiDocument][] => {
-      const doc = documentOf(s.name);
-      return doc ? [[s.name, doc]] : [];
-    });
-  const contracts = Object.values(catalog);
+  const docs = docsSite(topology, local?.env);
 
   const queueOptions = queues ? { ...queues, topology } : undefined;
   const noQueues = () => problem("not-found", "this runtime reaches no queues");
 
   /** The paths this module owns, each with its answer (computed only for a GET or HEAD). */
-  const routes: [(path: string) => boolean, (path: string, query: URLSearchParams) => Answer | Promise<Answer>][] = [
+  const routes: [
+    (path: string) => boolean,
+    (path: string, query: URLSearchParams, req: IncomingMessage) => Answer | Promise<Answer>,
+  ][] = [
     [(p) => p === "/_dev/service-map", () => json(buildServiceMap(collector.segments()))],
     [(p) => p === "/_dev/service-map.html" || p === "/_dev/", () => html(serviceMapPage())],
     [
@@ -139,12 +128,22 @@ export function devRoutes({ collector, topology, local, queues }: DevRoutesOptio
       (p) => p === "/_dev/queues",
       async () => (queueOptions ? json({ items: await queueDepths(queueOptions) }) : noQueues()),
     ],
-    [(p) => p === "/docs" || p === "/docs/", () => html(docsPage(allDocuments(), contracts))],
-    [(p) => p === "/docs/events.json", () => json(eventSchemasDocument(contracts))],
+    [(p) => p === "/docs" || p === "/docs/", () => html(docs.page())],
+    [(p) => p === "/docs/asyncapi.json", () => json(docs.asyncApi())],
+    [(p) => p === "/docs/asyncapi.html", () => html(docs.asyncApiPage())],
+    [
+      (p) => p.startsWith(DOCS_ASSETS_PATH) && !p.slice(DOCS_ASSETS_PATH.length).includes("/"),
+      async (p) => {
+        const asset = await docs.asset(decoded(p.slice(DOCS_ASSETS_PATH.length)) ?? "");
+        return asset
+          ? { status: 200, ...asset, headers: { "cache-control": "public, max-age=3600" } }
+          : problem("not-found", "the docs serve no such file");
+      },
+    ],
     [
       (p) => /^\/docs\/[^/]+\.json$/.test(p),
-      (p) => {
-        const doc = documentOf(decoded(p.slice("/docs/".length, -".json".length)) ?? "");
+      (p, _, req) => {
+        const doc = docs.openApi(decoded(p.slice("/docs/".length, -".json".length)) ?? "", req);
         return doc ? json(doc) : problem("not-found", "no service has this name");
       },
     ],
@@ -186,7 +185,7 @@ export function devRoutes({ collector, topology, local, queues }: DevRoutesOptio
       if (!route) return false;
       reply =
         method === "GET" || method === "HEAD"
-          ? await answer(() => route[1](url.pathname, url.searchParams))
+          ? await answer(() => route[1](url.pathname, url.searchParams, req))
           : problem("method-not-allowed", "the operator endpoints are read-only", { allow: "GET, HEAD" });
     }
     res.writeHead(reply.status, {

@@ -272,10 +272,30 @@ function operationIds(routes: readonly RouteNode[]): string[] {
 
 const pascalMethod = (method: string): string => method.charAt(0) + method.slice(1).toLowerCase();
 
+/** Where `npm run dev` serves the gateway by default: the local server when no request says where it runs. */
+export const DEFAULT_LOCAL_ORIGIN = "http://127.0.0.1:4000";
+
+/**
+ * A service's servers: the running gateway (the origin a request reached it on) and production, each with the base
+ * path, as the base-path mapping serves it.
+ *
+ * @example
+ * ```ts
+ * openApiServers("/users", "http://localhost:4100")[0]?.url; // "http://localhost:4100/users"
+ * ```
+ */
+export function openApiServers(basePath: string, localOrigin = DEFAULT_LOCAL_ORIGIN): OpenApiDocument["servers"] {
+  return [
+    { url: `${localOrigin}${basePath}`, description: "npm run dev" },
+    { url: `https://api.example.com${basePath}`, description: "production" },
+  ];
+}
+
 /**
  * The OpenAPI 3.1 document of one service, generated from the topology and the very valibot schemas its handlers
  * validate with: paths under the service's base path (the servers carry it, as the base-path mapping does),
  * path, query and body parameters, success and problem+json error responses, bearer security on auth routes.
+ * `localOrigin` is where the gateway runs (default {@link DEFAULT_LOCAL_ORIGIN}).
  *
  * @example
  * ```ts
@@ -283,7 +303,11 @@ const pascalMethod = (method: string): string => method.charAt(0) + method.slice
  * doc?.paths["/{userId}"]?.get?.operationId; // "UsersGetUser"
  * ```
  */
-export function openApiDocument(topology: Topology, serviceName: string): OpenApiDocument | undefined {
+export function openApiDocument(
+  topology: Topology,
+  serviceName: string,
+  options: { readonly localOrigin?: string } = {},
+): OpenApiDocument | undefined {
   const service = topology.services.find((s) => s.name === serviceName);
   if (!service) return undefined;
   const routes = topology.routes.filter((route) => route.service === serviceName);
@@ -311,11 +335,10 @@ export function openApiDocument(topology: Topology, serviceName: string): OpenAp
       version: "0.1.0",
       description: `The ${service.name} service, mapped at ${service.basePath} on the stage's domain.`,
     },
-    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
-    servers: [
-      { url: `http://127.0.0.1:4000${service.basePath}`, description: "npm run dev" },
-      { url: `https://api.example.com${service.basePath}`, description: "production" },
-    ],
+    // OpenAPI 3.1's default dialect (JSON Schema 2020-12 and OpenAPI's vocabulary), the one Swagger UI renders; each
+    // generated schema also names draft 2020-12 in its own `$schema`.
+    jsonSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base",
+    servers: openApiServers(service.basePath, options.localOrigin),
     tags: [{ name: service.name }],
     paths,
     components: {

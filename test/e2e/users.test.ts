@@ -3,11 +3,13 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { AsyncApiDocument } from "../../local/devtools/asyncapi.js";
 import type { ServiceMap, TimelineEntry, TraceSummary, TraceTimeline } from "../../local/devtools/index.js";
 import { openApiDocument } from "../../local/devtools/openapi.js";
 import { services } from "../../services/index.js";
 import type { Profile, PublicProfile, Tokens } from "../../services/users/api.js";
 import type { Registered } from "../../services/users/registration.js";
+import { resourceNameFor } from "../../shared/events/resources.js";
 import { PROBLEM_KINDS, type ProblemDetails, type ProblemKind } from "../../shared/http/problem.js";
 import { buildTopology } from "../../shared/topology/index.js";
 import { type DevServer, startDev } from "../support/devServer.js";
@@ -700,7 +702,25 @@ test("GET /docs shows the users API, and /docs/users.json is the document genera
 
   const served = await fetch(`${dev.url}/docs/users.json`);
   expect(served.status).toBe(200);
-  const generated = openApiDocument(buildTopology(services), "users");
+  // Its servers are the gateway the request reached.
+  const generated = openApiDocument(buildTopology(services), "users", { localOrigin: dev.url });
   expect(await served.json()).toEqual(JSON.parse(JSON.stringify(generated)));
   expect(Object.keys(generated?.paths ?? {}).sort()).toEqual(["/me", "/refresh", "/signin", "/signup", "/{userId}"]);
+});
+
+test("GET /docs/asyncapi.json names the destinations npm run dev provisioned and its emulators as servers", async () => {
+  const res = await fetch(`${dev.url}/docs/asyncapi.json`);
+  expect(res.status).toBe(200);
+  const doc = (await res.json()) as AsyncApiDocument;
+  const topology = buildTopology(services);
+  for (const contract of Object.values(topology.events)) {
+    const channel = Object.values(doc.channels).find((c) => c.title === contract.type);
+    // The address on stage `local` is the very bus, topic, queue or stream the runtime created.
+    expect(channel?.address.replace("{stage}", "local"), contract.type).toBe(
+      dev.resources[resourceNameFor(contract)]?.name,
+    );
+    const local = doc.servers[`local-${contract.transport}`];
+    expect(channel?.servers.map((s) => s.$ref)).toContain(`#/servers/local-${contract.transport}`);
+    expect(local?.host).toBe(new URL(dev.clientConfig(contract.transport).endpoint).host);
+  }
 });

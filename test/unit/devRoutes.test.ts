@@ -1,12 +1,14 @@
-import { createServer, type Server } from "node:http";
+import { readFile } from "node:fs/promises";
+import { createServer, request, type Server } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
 import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { catalog } from "../../events/catalog.js";
 import { type DevQueuesOptions, devRoutes } from "../../local/devtools/index.js";
 import { buildServiceMap } from "../../local/devtools/serviceMap.js";
 import type { XraySegment } from "../../local/emulators/xrayCollector.js";
-import { eventJsonSchema } from "../../shared/events/jsonSchema.js";
 import { buildTopology } from "../../shared/topology/index.js";
 import { orderSegments, TRACE_A } from "../fixtures/segments.js";
 import { fixtureServices } from "../fixtures/services/index.js";
@@ -16,11 +18,14 @@ const collector = {
     traceId === undefined ? orderSegments : orderSegments.filter((s) => s.trace_id === traceId),
 };
 
+const topology = buildTopology(fixtureServices);
+/** The installed package's folder, found here independently of the routes. */
+const swaggerUiDist = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
 let server: Server;
 let origin: string;
 
 beforeAll(async () => {
-  const dev = devRoutes({ collector, topology: buildTopology(fixtureServices) });
+  const dev = devRoutes({ collector, topology });
   server = createServer(async (req, res) => {
     if (await dev(req, res)) return;
     res.writeHead(418, { "content-type": "text/plain" });
@@ -33,6 +38,23 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const get = (path: string, init?: RequestInit) => fetch(`${origin}${path}`, init);
+
+/** A GET with the `Host` header as given (fetch sets its own). */
+function getRaw(path: string, host?: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${origin}${path}`, { setHost: host === undefined }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    if (host) req.setHeader("host", host);
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 describe("devRoutes", () => {
   test("GET /_dev/service-map is the map as JSON", async () => {
@@ -79,16 +101,67 @@ describe("devRoutes", () => {
     expect(await missing.json()).toMatchObject({ status: 404, type: "https://summit.dev/problems/not-found" });
   });
 
-  test("GET /docs lists every service's operations", async () => {
+  test("GET /docs is Swagger UI over every service's document, with only files of this origin", async () => {
     const res = await get("/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const page = await res.text();
-    for (const text of ["/shop/orders", "/shop/orders/{orderId}", "/ledger/entries/{orderId}", "/docs/shop.json"]) {
-      expect(page).toContain(text);
-    }
-    expect(page).not.toMatch(/<(script|link)[^>]+(src|href)=/);
+    const references = [...page.matchAll(/\s(?:src|href)="([^"]*)"/g)].map((m) => m[1] ?? "");
+    expect(references.length).toBeGreaterThan(0);
+    for (const reference of references) expect(reference, reference).toMatch(/^(\/(?!\/)|data:)/);
+    expect(page).not.toMatch(/https?:\/\//);
+    const scripts = references.filter((r) => r.endsWith(".js"));
+    expect(scripts).toEqual([
+      "/docs/assets/swagger-ui-bundle.js",
+      "/docs/assets/swagger-ui-standalone-preset.js",
+      "/docs/assets/docs.js",
+    ]);
+    expect(references).toContain("/docs/assets/swagger-ui.css");
+    expect(references).toContain("/docs/asyncapi.html");
+    const config = JSON.parse(
+      page.match(/<script id="docs-config" type="application\/json">(.*?)<\/script>/)?.[1] ?? "{}",
+    );
+    expect(config.urls).toEqual(topology.services.map((s) => ({ name: s.name, url: `/docs/${s.name}.json` })));
+    for (const { url } of config.urls as { url: string }[]) expect((await get(url)).status, url).toBe(200);
   });
+
+  test.each([
+    ["swagger-ui-bundle.js", "text/javascript; charset=utf-8", "SwaggerUIBundle"],
+    ["swagger-ui-standalone-preset.js", "text/javascript; charset=utf-8", "SwaggerUIStandalonePreset"],
+    ["swagger-ui.css", "text/css; charset=utf-8", ".swagger-ui"],
+  ])("GET /docs/assets/%s is the installed package's file", async (name, type, marker) => {
+    const res = await get(`/docs/assets/${name}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe(type);
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    const body = await res.text();
+    expect(body).toBe(await readFile(join(swaggerUiDist, name), "utf8"));
+    expect(body).toContain(marker);
+  });
+
+  test("GET /docs/assets/docs.js starts Swagger UI with try it out on and no online validator", async () => {
+    const res = await get("/docs/assets/docs.js");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    const script = await res.text();
+    for (const setting of [
+      "tryItOutEnabled: true",
+      "validatorUrl: null",
+      "persistAuthorization: true",
+      "urls: config.urls",
+    ])
+      expect(script).toContain(setting);
+  });
+
+  test.each(["nope.js", "index.html", "..%2Fpackage.json", "swagger-initializer.js"])(
+    "GET /docs/assets/%s is a 404 problem",
+    async (name) => {
+      const res = await get(`/docs/assets/${name}`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      expect(await res.json()).toMatchObject({ status: 404, title: "Not Found" });
+    },
+  );
 
   test("GET /docs/{service}.json is the OpenAPI document; an unknown service a 404 problem", async () => {
     const res = await get("/docs/ledger.json");
@@ -100,13 +173,36 @@ describe("devRoutes", () => {
     expect(missing.headers.get("content-type")).toBe("application/problem+json");
   });
 
-  test("GET /docs/events.json has the JSON Schema of every catalog event", async () => {
-    const res = await get("/docs/events.json");
+  test("a document's servers are the gateway the request reached: its Host header, else the socket's address", async () => {
+    const basePath = topology.services.find((s) => s.name === "shop")?.basePath;
+    const servers = async (host?: string) =>
+      ((await getRaw("/docs/shop.json", host)).body as { servers: { url: string }[] }).servers.map((s) => s.url);
+    expect(await servers()).toEqual([`${origin}${basePath}`, `https://api.example.com${basePath}`]);
+    expect((await servers("localhost:4123"))[0]).toBe(`http://localhost:4123${basePath}`);
+    expect((await servers("[::1]:4000"))[0]).toBe(`http://[::1]:4000${basePath}`);
+    // Not a host: the socket's own address and port.
+    expect((await servers("evil.test/<script>"))[0]).toBe(`${origin}${basePath}`);
+    expect((await servers("a b:80"))[0]).toBe(`${origin}${basePath}`);
+  });
+
+  test("GET /docs/asyncapi.json is the catalog's AsyncAPI document; /docs/asyncapi.html shows it", async () => {
+    const res = await get("/docs/asyncapi.json");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { events: Record<string, unknown> };
-    expect(Object.keys(body.events).sort()).toEqual(Object.keys(catalog).sort());
-    const created = catalog["forums.PostCreated"];
-    expect(body.events["forums.PostCreated"]).toEqual(JSON.parse(JSON.stringify(eventJsonSchema(created))));
+    expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    const doc = (await res.json()) as { asyncapi: string; channels: Record<string, { title: string }> };
+    expect(doc.asyncapi).toBe("3.0.0");
+    expect(
+      Object.values(doc.channels)
+        .map((c) => c.title)
+        .sort(),
+    ).toEqual(Object.keys(catalog).sort());
+    const page = await get("/docs/asyncapi.html");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await page.text();
+    for (const type of Object.keys(catalog)) expect(html).toContain(type);
+    expect(html).not.toMatch(/<(script|link)[^>]+(src|href)="?https?:/);
+    expect((await get("/docs/events.json")).status).toBe(404);
   });
 
   test("HEAD answers like GET without a body; another method is a 405 problem", async () => {

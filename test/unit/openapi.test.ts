@@ -73,6 +73,15 @@ describe("openApiDocument of the fixture shop service", () => {
     });
     expect(validator.version).toBe("3.1");
   });
+
+  test("serves under the gateway it is given, and stays valid", async () => {
+    const served = openApiDocument(topology, "shop", { localOrigin: "http://localhost:4123" });
+    expect(served?.servers.map((s) => s.url)).toEqual(["http://localhost:4123/shop", "https://api.example.com/shop"]);
+    expect(served?.paths).toEqual(doc.paths);
+    expect(await new Validator().validate(JSON.parse(JSON.stringify(served)) as Record<string, unknown>)).toEqual({
+      valid: true,
+    });
+  });
 });
 
 describe("openApiDocument of other routes", () => {
