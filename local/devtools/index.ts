@@ -3,6 +3,7 @@ import { catalog } from "../../events/catalog.js";
 import { PROBLEM_CONTENT_TYPE, PROBLEM_KINDS, type ProblemKind } from "../../shared/http/problem.js";
 import type { Topology } from "../../shared/topology/index.js";
 import type { XrayCollector } from "../emulators/xrayCollector.js";
+import { DAGRE_ASSET_PATH, dagreScript } from "./dagreAsset.js";
 import { docsPage } from "./docsPage.js";
 import { eventSchemasDocument } from "./eventSchemas.js";
 import { type OpenApiDocument, openApiDocument } from "./openapi.js";
@@ -115,6 +116,10 @@ export function devRoutes({ collector, topology, local, queues }: DevRoutesOptio
   const routes: [(path: string) => boolean, (path: string, query: URLSearchParams) => Answer | Promise<Answer>][] = [
     [(p) => p === "/_dev/service-map", () => json(buildServiceMap(collector.segments()))],
     [(p) => p === "/_dev/service-map.html" || p === "/_dev/", () => html(serviceMapPage())],
+    [
+      (p) => p === DAGRE_ASSET_PATH,
+      () => ({ status: 200, type: "text/javascript; charset=utf-8", body: dagreScript() }),
+    ],
     [
       (p) => p === "/_dev/traces",
       (_, query) => {
