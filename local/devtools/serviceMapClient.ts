@@ -431,7 +431,7 @@ function drawTimeline(timeline) {
         el("span", { class: "detail", text: detail })
       ].concat(chips)),
       el("div", { class: "tl-track" }, [
-        el("div", { class: "bar " + kind, style: "left:" + left + "%;width:" + width + "%" }, [el("span", { text: ms(e.durationMs) + " @ +" + ms(e.offsetMs) })])
+        el("div", { class: "bar " + kind + (left + width > 70 ? " late" : ""), style: "left:" + left + "%;width:" + width + "%" }, [el("span", { text: ms(e.durationMs) + " @ +" + ms(e.offsetMs) })])
       ])
     ]));
     if (e.cause) {

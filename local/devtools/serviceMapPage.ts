@@ -41,7 +41,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}th.num{text-align:righ
 .dot{width:10px;height:10px;border-radius:50%;flex:none}.chip{font:10.5px ui-monospace,monospace;background:#f1f2f3;border-radius:8px;padding:0 6px;color:#414d5c}
 .tl-track{position:relative;height:28px;margin-right:70px;border-left:1px solid var(--line)}
 .bar{position:absolute;top:6px;height:16px;border-radius:3px;min-width:3px;font:10.5px ui-monospace,monospace;color:#fff;overflow:visible;white-space:nowrap}
-.bar span{position:absolute;left:calc(100% + 5px);top:0;color:#414d5c}
+.bar span{position:absolute;left:calc(100% + 5px);top:0;color:#414d5c}.bar.late span{left:auto;right:calc(100% + 5px)}
 .bar.segment{background:#0972d3}.bar.aws{background:#8c4fff}.bar.remote{background:#687078}.bar.local{background:#7d8998}
 .bar.error{background:#f89256}.bar.fault{background:#d13212}.bar.pending{background:repeating-linear-gradient(45deg,#9ec5ef,#9ec5ef 5px,#c6ddf6 5px,#c6ddf6 10px)}
 .tl-links{display:flex;flex-wrap:wrap;gap:10px;align-items:center;padding:8px 16px;border-bottom:1px solid var(--line);font-size:12.5px}

@@ -19,6 +19,7 @@ import {
   TRACE_STATS_BATCH,
   TRACE_UPLOAD,
 } from "../fixtures/mapSegments.js";
+import { orderSegments } from "../fixtures/segments.js";
 import { fixtureServices } from "../fixtures/services/index.js";
 import { guardedPage, launchChromium, type PageProblems } from "../support/browser.js";
 import { type DrawnMap, hiddenParts, READ_DRAWN_MAP } from "../support/mapGeometry.js";
@@ -31,9 +32,10 @@ type Timeline = Omit<TraceTimeline, "entries"> & {
   logs?: { time: string; offsetMs: number; segmentId: string; function: string; level?: string; message: string }[];
 };
 
+/** What the collector holds; a test may swap it for another run. */
+let held: readonly XraySegment[] = mapSegments;
 const collector = {
-  segments: (traceId?: string): XraySegment[] =>
-    mapSegments.filter((s) => traceId === undefined || s.trace_id === traceId),
+  segments: (traceId?: string): XraySegment[] => held.filter((s) => traceId === undefined || s.trace_id === traceId),
 };
 
 /**
@@ -206,6 +208,15 @@ describe("the service map page in Chromium", () => {
     // Left to right: every call goes from a node to one further right.
     const x = (id: string) => picture.nodes.find((n) => n.id === id)!.box.x;
     for (const e of map.edges) expect(x(e.source), `${e.source} → ${e.target}`).toBeLessThan(x(e.target));
+    for (const node of picture.nodes) for (const text of node.texts) expect(text.w * text.h).toBeGreaterThan(0);
+
+    // The reading is of the live drawing: a label moved onto a node is caught.
+    const victim = picture.nodes.find((n) => n.type === "AWS::SNS::Topic")!.id;
+    await page.evaluate(`(() => {
+      const ring = document.querySelector('g.node[data-id="${victim}"] .ring-group');
+      document.querySelector('g.edge-label[data-edge="0"]').setAttribute("transform", ring.getAttribute("transform"));
+    })()`);
+    expect(hiddenParts(await drawn(page))).toContain(`label 0 on node ${victim}`);
     await page.close();
     expect(problems).toEqual(clean);
   });
@@ -358,6 +369,28 @@ describe("the service map page in Chromium", () => {
     await page.waitForSelector("#timeline[hidden]", { timeout: 5_000 });
     await page.close();
     expect(problems).toEqual(clean);
+  });
+
+  test("another run draws cleanly too, and an empty collector says how to fill the map", async () => {
+    try {
+      held = orderSegments;
+      const map = await getJson<ServiceMap>("/_dev/service-map");
+      const { page, problems } = await openMap();
+      const picture = await drawn(page);
+      expect(ids(picture)).toEqual(map.nodes.map((n) => n.id).sort());
+      expect(hiddenParts(picture)).toEqual([]);
+      await page.close();
+      expect(problems).toEqual(clean);
+
+      held = [];
+      const empty = await openMap();
+      expect(await empty.page.$eval("#map", (el) => el.textContent)).toContain("No segments yet");
+      expect(await empty.page.$eval("#traces", (el) => el.textContent)).toContain("No traces yet.");
+      await empty.page.close();
+      expect(empty.problems).toEqual(clean);
+    } finally {
+      held = mapSegments;
+    }
   });
 
   test("an unknown trace in the address says so in the page; a failed layout library says so too", async () => {
