@@ -8,6 +8,7 @@ import { buildTopology } from "../../shared/topology/index.js";
 import {
   FAULT_SEGMENT_ID,
   LONG_FUNCTION,
+  MARKUP_NAME,
   mapLinks,
   mapLogs,
   mapSegments,
@@ -189,6 +190,11 @@ describe("the service map page in Chromium", () => {
       else expect(shown.name).toBe(`${node.name.slice(0, 47)}…`);
     }
     expect(map.nodes.some((n) => n.name === LONG_FUNCTION)).toBe(true);
+    expect(map.nodes.some((n) => n.name === MARKUP_NAME)).toBe(true);
+    expect(await page.$$("#map b, select b")).toHaveLength(0);
+    expect(await page.$$eval("#service option", (options) => options.map((o) => o.textContent))).toContain(
+      `${MARKUP_NAME} (remote)`,
+    );
 
     expect(picture.edges).toHaveLength(map.edges.length);
     expect(picture.labels).toHaveLength(map.edges.length);
@@ -393,7 +399,14 @@ describe("the service map page in Chromium", () => {
     }
   });
 
-  test("an unknown trace in the address says so in the page; a failed layout library says so too", async () => {
+  test("a trace in the address opens with the page; an unknown one says so; so does a failed layout library", async () => {
+    const linked = await guardedPage(browser);
+    await linked.page.goto(`${origin}/_dev/service-map.html#trace=${TRACE_SIGNUP}`);
+    await linked.page.waitForSelector(`#timeline[data-trace="${TRACE_SIGNUP}"]`, { timeout: 5_000 });
+    expect(await linked.page.$eval("#traces tr.selected", (el) => el.getAttribute("data-trace"))).toBe(TRACE_SIGNUP);
+    await linked.page.close();
+    expect(linked.problems).toEqual(clean);
+
     const { page, problems } = await openMap();
     await page.goto(`${origin}/_dev/service-map.html#trace=1-00000000-000000000000000000000000`);
     await page.waitForFunction(`document.querySelector("#timeline .empty")?.textContent.includes("404")`, {
