@@ -85,6 +85,64 @@ function withTraceFields(timeline: Timeline): Timeline {
   };
 }
 
+/** A map to serve instead of the collector's, for layouts no small run makes. */
+let mapInstead: ServiceMap | undefined;
+
+/**
+ * A dense map: `count` nodes of every type in a few layers, names from 3 to 70 characters, calls forward across one
+ * or more layers, a few calls back (cycles), and varied counts, errors, faults and trace links. Seeded, so the
+ * same map every run.
+ */
+function denseMap(count: number, seed: number): ServiceMap {
+  let state = seed;
+  const random = (): number => {
+    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return state / 2_147_483_648;
+  };
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const types = ["AWS::Lambda::Function", "AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::SNS::Topic", "remote"];
+  const more = ["AWS::Events::EventBus", "AWS::Kinesis::Stream", "AWS::S3::Bucket", "AWS::ApiGateway::Stage"];
+  const nodes = [{ id: "client", name: "Client", type: "client" }];
+  for (let i = 1; i < count; i++) {
+    const type = pick([...types, ...more]);
+    const name = `n${i}${"abcdefghij".repeat(7).slice(0, Math.floor(random() * 68))}`;
+    nodes.push({ id: `${type}/${name}`, name, type });
+  }
+  const layer = (i: number) => (i === 0 ? 0 : 1 + (i % 6));
+  const edges = new Map<string, ServiceMap["edges"][number] & { linked?: boolean }>();
+  const add = (a: number, b: number) => {
+    const source = nodes[a]!.id;
+    const target = nodes[b]!.id;
+    const requests = 1 + Math.floor(random() * 500);
+    const errors = random() < 0.3 ? Math.floor(random() * requests * 0.2) : 0;
+    const faults = random() < 0.2 ? Math.floor(random() * requests * 0.1) : 0;
+    const p50Ms = Math.round(random() * 2_000 * 10) / 10;
+    edges.set(`${source} ${target}`, {
+      source,
+      target,
+      requests,
+      errors,
+      faults,
+      p50Ms,
+      p99Ms: p50Ms * 3,
+      ...(random() < 0.1 ? { linked: true } : {}),
+    });
+  };
+  for (let b = 1; b < count; b++) {
+    const before = nodes.map((_, i) => i).filter((i) => layer(i) < layer(b));
+    add(pick(before), b);
+    if (random() < 0.6) add(pick(before), b);
+  }
+  for (let k = 0; k < 3; k++) {
+    const a = 1 + Math.floor(random() * (count - 1));
+    const b = 1 + Math.floor(random() * (count - 1));
+    if (layer(a) > layer(b)) add(a, b);
+    if (layer(b) > layer(a)) add(b, a);
+    if (layer(a) !== layer(b)) add(layer(a) < layer(b) ? b : a, layer(a) < layer(b) ? a : b);
+  }
+  return { nodes, edges: [...edges.values()].filter((e) => e.source !== e.target) };
+}
+
 let routes: Server;
 let front: Server;
 let origin: string;
@@ -110,6 +168,7 @@ beforeAll(async () => {
     const answer = await fetch(`${inner}${path}`);
     const type = answer.headers.get("content-type") ?? "text/plain";
     let body = await answer.text();
+    if (mapInstead && path === "/_dev/service-map") body = JSON.stringify(mapInstead);
     if (answer.ok && path === "/_dev/service-map") body = JSON.stringify(withMapFields(JSON.parse(body)));
     if (answer.ok && /^\/_dev\/traces\/[^/?]+$/.test(path)) body = JSON.stringify(withTraceFields(JSON.parse(body)));
     res.writeHead(answer.status, { "content-type": type });
@@ -375,6 +434,24 @@ describe("the service map page in Chromium", () => {
     await page.waitForSelector("#timeline[hidden]", { timeout: 5_000 });
     await page.close();
     expect(problems).toEqual(clean);
+  });
+
+  test.each([
+    [40, 7],
+    [60, 11],
+  ])("a dense map of %i nodes (seed %i), cycles included, hides nothing", async (count, seed) => {
+    try {
+      mapInstead = denseMap(count, seed);
+      const { page, problems } = await openMap();
+      const picture = await drawn(page);
+      expect(picture.nodes).toHaveLength(count);
+      expect(picture.edges).toHaveLength(mapInstead.edges.length);
+      expect(hiddenParts(picture)).toEqual([]);
+      await page.close();
+      expect(problems).toEqual(clean);
+    } finally {
+      mapInstead = undefined;
+    }
   });
 
   test("another run draws cleanly too, and an empty collector says how to fill the map", async () => {

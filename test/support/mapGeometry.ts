@@ -34,7 +34,7 @@ export interface DrawnMap {
 
 /**
  * Script for `page.evaluate`: every node box (ring and labels) with its name and type texts, every edge label's
- * box and text, and every edge path sampled every 2 px, all through the browser's own layout
+ * box and text, and every edge path sampled every 4 px (a chord of the curve, checked as a segment), all through the browser's own layout
  * (`getBoundingClientRect`, `getPointAtLength` with the path's screen transform).
  */
 export const READ_DRAWN_MAP = `(() => {
@@ -57,7 +57,7 @@ export const READ_DRAWN_MAP = `(() => {
   }));
   const edges = [...svg.querySelectorAll("path.edge")].map((p) => {
     const m = p.getScreenCTM(), length = p.getTotalLength(), points = [];
-    for (let s = 0; s <= length + 2; s += 2) {
+    for (let s = 0; s <= length + 4; s += 4) {
       const q = p.getPointAtLength(Math.min(s, length));
       points.push([m.a * q.x + m.c * q.y + m.e, m.b * q.x + m.d * q.y + m.f]);
     }
