@@ -3,6 +3,7 @@ import { PROBLEM_CONTENT_TYPE, PROBLEM_KINDS, type ProblemKind } from "../../sha
 import { type DevQueuesOptions, queueDepths, redriveQueue } from "../../shared/ops/queues.js";
 import type { Topology } from "../../shared/topology/index.js";
 import type { XrayCollector } from "../emulators/xrayCollector.js";
+import { DAGRE_ASSET_PATH, dagreScript } from "./dagreAsset.js";
 import { DOCS_ASSETS_PATH } from "./docsPage.js";
 import { docsSite } from "./docsSite.js";
 import { buildServiceMap } from "./serviceMap.js";
@@ -104,6 +105,10 @@ export function devRoutes({ collector, topology, local, queues }: DevRoutesOptio
   ][] = [
     [(p) => p === "/_dev/service-map", () => json(buildServiceMap(collector.segments()))],
     [(p) => p === "/_dev/service-map.html" || p === "/_dev/", () => html(serviceMapPage())],
+    [
+      (p) => p === DAGRE_ASSET_PATH,
+      () => ({ status: 200, type: "text/javascript; charset=utf-8", body: dagreScript() }),
+    ],
     [
       (p) => p === "/_dev/traces",
       (_, query) => {

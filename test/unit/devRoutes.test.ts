@@ -72,7 +72,24 @@ describe("devRoutes", () => {
     const page = await res.text();
     expect(page).toContain("/_dev/service-map");
     expect(page).toContain("/_dev/traces");
-    expect(page).not.toMatch(/<(script|link)[^>]+(src|href)=/);
+    // Nothing from elsewhere: the one script it loads is the layout library, served by these routes.
+    expect([...page.matchAll(/<(?:script|link)[^>]+(?:src|href)="([^"]*)"/g)].map((m) => m[1])).toEqual([
+      "/_dev/assets/dagre.js",
+    ]);
+  });
+
+  test("GET /_dev/assets/dagre.js is the installed layout library's browser build, with its licence", async () => {
+    const res = await get("/_dev/assets/dagre.js");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    const script = await res.text();
+    expect(script).toMatch(/^\/\*\s*@license/);
+    expect(script).toContain("var dagre=");
+    expect(script).not.toContain("sourceMappingURL");
+    const dagre = new Function(`${script}; return dagre;`)() as { layout: unknown; graphlib: { Graph: unknown } };
+    expect(typeof dagre.layout).toBe("function");
+    expect(typeof dagre.graphlib.Graph).toBe("function");
+    expect((await get("/_dev/assets/other.js")).status).toBe(418);
   });
 
   test("GET /_dev/traces lists recent traces, 20 by default", async () => {
