@@ -3,6 +3,7 @@ import { catalog } from "../../events/catalog.js";
 import { PROBLEM_CONTENT_TYPE, PROBLEM_KINDS, type ProblemKind } from "../../shared/http/problem.js";
 import type { Topology } from "../../shared/topology/index.js";
 import type { XrayCollector } from "../emulators/xrayCollector.js";
+import type { MetricsStore } from "../runtime/metricsStore.js";
 import { docsPage } from "./docsPage.js";
 import { eventSchemasDocument } from "./eventSchemas.js";
 import { type OpenApiDocument, openApiDocument } from "./openapi.js";
@@ -36,6 +37,8 @@ export interface DevRoutesOptions {
    * local emulator and the runtime's invoke. Omitted: those routes answer 404.
    */
   readonly queues?: Omit<DevQueuesOptions, "topology">;
+  /** What `/_dev/metrics` reports: the functions' EMF lines, aggregated. Omitted: that route answers 404. */
+  readonly metrics?: Pick<MetricsStore, "report">;
 }
 
 export type DevRoutes = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -91,7 +94,7 @@ function decoded(segment: string): string | undefined {
  * createServer(async (req, res) => { if (!(await dev(req, res))) routeToServices(req, res); });
  * ```
  */
-export function devRoutes({ collector, topology, local, queues }: DevRoutesOptions): DevRoutes {
+export function devRoutes({ collector, topology, local, queues, metrics }: DevRoutesOptions): DevRoutes {
   const documents = new Map<string, OpenApiDocument>();
   /** Built on first use, then kept: the topology does not change while the process runs. */
   const documentOf = (service: string): OpenApiDocument | undefined => {
@@ -138,6 +141,10 @@ export function devRoutes({ collector, topology, local, queues }: DevRoutesOptio
     [
       (p) => p === "/_dev/queues",
       async () => (queueOptions ? json({ items: await queueDepths(queueOptions) }) : noQueues()),
+    ],
+    [
+      (p) => p === "/_dev/metrics",
+      () => (metrics ? json(metrics.report()) : problem("not-found", "this runtime reads no metrics")),
     ],
     [(p) => p === "/docs" || p === "/docs/", () => html(docsPage(allDocuments(), contracts))],
     [(p) => p === "/docs/events.json", () => json(eventSchemasDocument(contracts))],
