@@ -15,6 +15,7 @@ import {
   pipelineMetrics,
 } from "../../shared/metrics/index.js";
 import { buildTopology } from "../../shared/topology/index.js";
+import { emfWrittenBy } from "../support/emf.js";
 
 /** An EMF line as Powertools writes one: `metrics` by name, under one dimension set. */
 function emf(
@@ -36,25 +37,6 @@ function emf(
     ...dimensions,
     ...metrics,
   });
-}
-
-/** The EMF lines Powertools writes while `work` runs (its Console writes to process.stdout). */
-async function emfWrittenBy(work: () => void | Promise<void>): Promise<string[]> {
-  const lines: string[] = [];
-  const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(
-      ...String(chunk)
-        .split("\n")
-        .filter((l) => l.includes('"_aws"')),
-    );
-    return true;
-  });
-  try {
-    await work();
-  } finally {
-    write.mockRestore();
-  }
-  return lines;
 }
 
 describe("declaring metrics", () => {
@@ -126,7 +108,7 @@ describe("emitting metrics", () => {
 
   test("metrics wait for the end of the invocation and leave in one EMF line; a dimensioned one leaves at once", async () => {
     const flush = flushMetrics().after!;
-    const lines = await emfWrittenBy(async () => {
+    const samples = await emfWrittenBy(async () => {
       emitMetric(usersMetrics, "SignUps", 1);
       emitMetric(usersMetrics, "SignUps", 2);
       emitMetric(usersMetrics, "SignUps", 0); // adds nothing
@@ -134,7 +116,6 @@ describe("emitting metrics", () => {
       emitMetric(pipelineMetrics, "EventsToDlq", 1, { eventType: "" });
       await flush({} as never);
     });
-    const samples = lines.flatMap(parseEmf);
     expect(samples.map((s) => [s.name, s.dimensions, s.values])).toEqual([
       ["EventsToDlq", { service: expect.any(String), eventType: "forums.PostCreated" }, [1]],
       ["EventsToDlq", { service: expect.any(String), eventType: "unknown" }, [1]],
@@ -145,17 +126,17 @@ describe("emitting metrics", () => {
 
   test("an invocation that counted nothing writes nothing", async () => {
     const warn = vi.spyOn(console, "warn");
-    const lines = await emfWrittenBy(() => flushMetrics().after!({} as never));
-    expect(lines).toEqual([]);
+    const samples = await emfWrittenBy(() => flushMetrics().after!({} as never));
+    expect(samples).toEqual([]);
     expect(warn).not.toHaveBeenCalled();
   });
 
   test("a thrown invocation still flushes what it counted", async () => {
-    const lines = await emfWrittenBy(async () => {
+    const samples = await emfWrittenBy(async () => {
       emitMetric(usersMetrics, "SignUps", 1);
       await flushMetrics().onError!({} as never);
     });
-    expect(lines.flatMap(parseEmf).map((s) => s.values)).toEqual([[1]]);
+    expect(samples.map((s) => s.values)).toEqual([[1]]);
   });
 });
 
