@@ -13,7 +13,7 @@ import type { Resources } from "./resources/index.js";
 import { createResources } from "./resources/index.js";
 import { type ApiProtection, applyEncryption, protectApis } from "./security.js";
 import { createSubscriptions } from "./subscriptions.js";
-import { applyTracing } from "./tracing.js";
+import { applyTracing, createSamplingRules } from "./tracing.js";
 import type { Transports } from "./transports.js";
 import { createTransports } from "./transports.js";
 
@@ -81,6 +81,7 @@ export function deploy(topology: Topology, options: DeployOptions): Deployed {
   const protection = protectApis(apis, $app.stage);
   for (const resource of Object.values(resources)) resource.afterApis?.(apis);
   const cdn = createCdn(topology, apis, options.domain);
+  if (options.tracing !== false) createSamplingRules(topology, apis, options.stage);
   const monitoring = createMonitoring(topology, functions, transports, apis);
   return { domain: options.domain, tables, transports, resources, functions, apis, protection, cdn, monitoring };
 }

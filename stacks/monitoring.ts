@@ -1,3 +1,4 @@
+import { METRICS_NAMESPACE, type MetricNode, SERVICE_DIMENSION } from "../shared/metrics/defineMetrics.js";
 import type { Topology } from "../shared/topology/index.js";
 import type { Apis } from "./api.js";
 import type { Functions } from "./functions.js";
@@ -13,6 +14,24 @@ const ITERATOR_AGE_LIMIT_MS = 60_000;
 /** Events leave the outbox within seconds normally; a minute late is worth a person's attention. */
 const OUTBOX_LAG_LIMIT_MS = 60_000;
 
+/**
+ * What a dashboard widget charts for one declared business metric: the metric itself under its service, or, for one
+ * with an extra dimension (the DLQ metric by event type), a search over that dimension's values, one line each,
+ * since the values (event types) are not known when the dashboard is made.
+ *
+ * @example
+ * ```ts
+ * businessMetric({ service: "users", name: "SignUps", dimensions: ["service"], … }); // [["Summit", "SignUps", "service", "users"]]
+ * ```
+ */
+export function businessMetric(metric: MetricNode): unknown[] {
+  const extra = metric.dimensions.filter((d) => d !== SERVICE_DIMENSION);
+  if (extra.length === 0) return [[METRICS_NAMESPACE, metric.name, SERVICE_DIMENSION, metric.service]];
+  const schema = [METRICS_NAMESPACE, ...metric.dimensions].join(",");
+  const search = `SEARCH('{${schema}} MetricName="${metric.name}" ${SERVICE_DIMENSION}="${metric.service}"', 'Sum', 60)`;
+  return [{ expression: search, id: "e1", label: "" }];
+}
+
 type AlarmArgs = Omit<aws.cloudwatch.MetricAlarmArgs, "evaluationPeriods"> & { evaluationPeriods?: number };
 
 function alarm(name: string, args: AlarmArgs): aws.cloudwatch.MetricAlarm {
@@ -27,7 +46,8 @@ function alarm(name: string, args: AlarmArgs): aws.cloudwatch.MetricAlarm {
 
 /**
  * Alarms on what needs a person: anything in a DLQ, any function error, a stream consumer or an outbox falling
- * behind; and a dashboard per service with its functions, its API and its DLQs.
+ * behind; and a dashboard per service with its business metrics (as the service declares them), its functions
+ * (invocations, errors, throttles, p99 duration), its API and its DLQs.
  */
 export function createMonitoring(
   topology: Topology,
@@ -108,37 +128,36 @@ export function createMonitoring(
       .filter((q) => q.service === service.name && q.role === "dlq")
       .flatMap((q) => (transports.queues[q.name] ? [transports.queues[q.name]!.nodes.queue.name] : []));
     const api = apis[service.name];
-    const widget = (title: string, metrics: $util.Input<unknown[]>[], y: number) => ({
-      type: "metric",
-      x: 0,
-      y,
-      width: 24,
-      height: 6,
-      properties: { title, region, stat: "Sum", period: 60, metrics },
-    });
+    const chart = (title: string, metrics: $util.Input<unknown>[], stat = "Sum") => ({ title, metrics, stat });
     const lambdaMetrics = (metric: string) => lambdas.map((name) => ["AWS/Lambda", metric, "FunctionName", name]);
-    const widgets = [
-      widget(`${service.name}: invocations`, lambdaMetrics("Invocations"), 0),
-      widget(`${service.name}: errors`, lambdaMetrics("Errors"), 6),
-      widget(`${service.name}: throttles`, lambdaMetrics("Throttles"), 12),
-      widget(
+    const charts = [
+      // The business first: what the service is for, one chart per declared metric.
+      ...service.metrics.map((metric) => chart(`${service.name}: ${metric.name}`, businessMetric(metric))),
+      chart(`${service.name}: invocations`, lambdaMetrics("Invocations")),
+      chart(`${service.name}: errors`, lambdaMetrics("Errors")),
+      chart(`${service.name}: throttles`, lambdaMetrics("Throttles")),
+      chart(`${service.name}: duration p99`, lambdaMetrics("Duration"), "p99"),
+      chart(
         `${service.name}: DLQ depth`,
         dlqs.map((name) => ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", name]),
-        18,
       ),
       ...(api
         ? [
-            widget(
-              `${service.name}: API 4XX / 5XX`,
-              [
-                ["AWS/ApiGateway", "4XXError", "ApiName", api.nodes.api.name],
-                ["AWS/ApiGateway", "5XXError", "ApiName", api.nodes.api.name],
-              ],
-              24,
-            ),
+            chart(`${service.name}: API 4XX / 5XX`, [
+              ["AWS/ApiGateway", "4XXError", "ApiName", api.nodes.api.name],
+              ["AWS/ApiGateway", "5XXError", "ApiName", api.nodes.api.name],
+            ]),
           ]
         : []),
     ];
+    const widgets = charts.map(({ title, metrics, stat }, index) => ({
+      type: "metric",
+      x: 0,
+      y: index * 6,
+      width: 24,
+      height: 6,
+      properties: { title, region, stat, period: 60, metrics },
+    }));
     dashboards[service.name] = new aws.cloudwatch.Dashboard(
       `${service.name[0]!.toUpperCase()}${service.name.slice(1)}Dashboard`,
       {

@@ -3,6 +3,7 @@ import { PROBLEM_CONTENT_TYPE, PROBLEM_KINDS, type ProblemKind } from "../../sha
 import { type DevQueuesOptions, queueDepths, redriveQueue } from "../../shared/ops/queues.js";
 import type { Topology } from "../../shared/topology/index.js";
 import type { XrayCollector } from "../emulators/xrayCollector.js";
+import type { MetricsStore } from "../runtime/metricsStore.js";
 import { DAGRE_ASSET_PATH, dagreScript } from "./dagreAsset.js";
 import { DOCS_ASSETS_PATH } from "./docsPage.js";
 import { docsSite } from "./docsSite.js";
@@ -37,6 +38,8 @@ export interface DevRoutesOptions {
    * local emulator and the runtime's invoke. Omitted: those routes answer 404.
    */
   readonly queues?: Omit<DevQueuesOptions, "topology">;
+  /** What `/_dev/metrics` reports: the functions' EMF lines, aggregated. Omitted: that route answers 404. */
+  readonly metrics?: Pick<MetricsStore, "report">;
 }
 
 export type DevRoutes = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -92,7 +95,7 @@ function decoded(segment: string): string | undefined {
  * createServer(async (req, res) => { if (!(await dev(req, res))) routeToServices(req, res); });
  * ```
  */
-export function devRoutes({ collector, topology, local, queues }: DevRoutesOptions): DevRoutes {
+export function devRoutes({ collector, topology, local, queues, metrics }: DevRoutesOptions): DevRoutes {
   const docs = docsSite(topology, local?.env);
 
   const queueOptions = queues ? { ...queues, topology } : undefined;
@@ -132,6 +135,10 @@ export function devRoutes({ collector, topology, local, queues }: DevRoutesOptio
     [
       (p) => p === "/_dev/queues",
       async () => (queueOptions ? json({ items: await queueDepths(queueOptions) }) : noQueues()),
+    ],
+    [
+      (p) => p === "/_dev/metrics",
+      () => (metrics ? json(metrics.report()) : problem("not-found", "this runtime reads no metrics")),
     ],
     [(p) => p === "/docs" || p === "/docs/", () => html(docs.page())],
     [(p) => p === "/docs/asyncapi.json", () => json(docs.asyncApi())],

@@ -13,6 +13,7 @@ import { localPoolAuthorizer } from "./gateway/cognitoAuthorizer.js";
 import { type ExtraRoutes, startGateway } from "./gateway/gateway.js";
 import { checkHealth, type HealthReport } from "./health.js";
 import { startLambdaApi } from "./lambdaApi.js";
+import { type MetricsStore, metricsStore } from "./metricsStore.js";
 import { type ProvisionTarget, provision, provisionUserPool, type Resources } from "./provision.js";
 import { SegmentSender } from "./segmentSender.js";
 
@@ -50,6 +51,8 @@ export interface Runtime {
   readonly resources: Resources;
   readonly pools: ReadonlyMap<string, FunctionPool>;
   readonly startedInMs: number;
+  /** The functions' EMF metrics, aggregated (what `/_dev/metrics` shows). */
+  readonly metrics: MetricsStore;
   /** Invokes a function directly, as `lambda invoke` would (RequestResponse). */
   invoke(fn: string, event: unknown, traceHeader?: string): Promise<Invocation>;
   health(): Promise<HealthReport>;
@@ -101,10 +104,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   const segments = new SegmentSender(emulators.env.AWS_XRAY_DAEMON_ADDRESS ?? "127.0.0.1:2000");
   const root = options.root ?? PROJECT_ROOT;
+  // What the functions print as EMF, aggregated as CloudWatch would: `/_dev/metrics` reads it.
+  const metrics = metricsStore(topology.services.flatMap((s) => s.metrics));
+  const onLog = (name: string, line: string) => {
+    metrics.record(line);
+    log?.(`[${name}] ${line}`);
+  };
   const pools = new Map<string, FunctionPool>();
   for (const fn of topology.functions) {
     const env = functionEnvironment({ fn, resources, emulatorEnv: emulators.env, root, region, accountId, stage });
-    pools.set(fn.name, new FunctionPool({ fn, env, segments, onLog: (name, line) => log?.(`[${name}] ${line}`) }));
+    pools.set(fn.name, new FunctionPool({ fn, env, segments, onLog }));
   }
   const invoke = (fn: string, event: unknown, traceHeader?: string): Promise<Invocation> => {
     const pool = pools.get(fn);
@@ -121,6 +130,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           topology,
           local: { env: emulators.env, resources },
           queues: { resources, sqs: clients.sqs, invoke },
+          metrics,
         })
       : undefined);
   let ready = false;
@@ -199,6 +209,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       resources,
       pools,
       startedInMs: Math.round(performance.now() - began),
+      metrics,
       invoke,
       health,
       stop() {

@@ -2,6 +2,7 @@ import { ForumCreated, PostCreated, ThreadCreated } from "../../events/forums.js
 import { UserProfileUpdated, UserRegistered } from "../../events/users.js";
 import { defineService } from "../../shared/topology/defineService.js";
 import { forumsRoutes } from "./api.js";
+import { forumsMetrics } from "./metrics.js";
 
 /**
  * Forums, threads and posts. A thread numbers its posts in the order it accepts them, and that one order is the
@@ -11,6 +12,7 @@ import { forumsRoutes } from "./api.js";
 export default defineService({
   name: "forums",
   basePath: "/forums",
+  metrics: forumsMetrics,
   tables: {
     ForumsTable: {
       partitionKey: "pk",

@@ -2,6 +2,7 @@ import { MediaProcessed, UploadReceived } from "../../events/media.js";
 import { defineService } from "../../shared/topology/defineService.js";
 import { bucket } from "../../shared/topology/resources/index.js";
 import { mediaRoutes } from "./api.js";
+import { mediaMetrics } from "./metrics.js";
 
 /**
  * Uploads and their processing. The bytes go straight to the private bucket through a presigned PUT; the bucket's
@@ -12,6 +13,7 @@ import { mediaRoutes } from "./api.js";
 export default defineService({
   name: "media",
   basePath: "/media",
+  metrics: mediaMetrics,
   // The media items, idempotency records and the outbox (single-table design, string keys).
   tables: { MediaTable: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" } },
   resources: { MediaBucket: bucket({ notifies: UploadReceived }) },

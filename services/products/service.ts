@@ -2,6 +2,7 @@ import { MediaProcessed } from "../../events/media.js";
 import { ProductCreated, ProductDeleted, ProductUpdated, ProductViewed } from "../../events/products.js";
 import { defineService } from "../../shared/topology/defineService.js";
 import { productsRoutes } from "./api.js";
+import { productsMetrics } from "./metrics.js";
 
 /**
  * The product catalogue, read about 100 times for every write: its reads are cached (the CDN, and a cache in front of
@@ -11,6 +12,7 @@ import { productsRoutes } from "./api.js";
 export default defineService({
   name: "products",
   basePath: "/products",
+  metrics: productsMetrics,
   tables: {
     ProductsTable: {
       partitionKey: "pk",

@@ -4,8 +4,10 @@ import { cognitoClient } from "../../shared/aws/cognito.js";
 import { resource } from "../../shared/config.js";
 import { conflict } from "../../shared/http/problem.js";
 import { logger } from "../../shared/logging/index.js";
+import { emitMetric } from "../../shared/metrics/index.js";
 import { outboxEvent, writeWithEvents } from "../../shared/outbox/index.js";
 import { createIdentity, deleteIdentity, EmailTakenInCognito } from "./identity.js";
+import { usersMetrics } from "./metrics.js";
 import { absent, type EmailClaim, keys, type ProfileItem, usersTable } from "./store.js";
 
 /**
@@ -79,6 +81,7 @@ export async function register(input: Registration, now: () => number = Date.now
     if (committed.failed.includes(1)) throw conflict(EMAIL_TAKEN);
     throw new Error(`sign-up commit refused (items ${committed.failed.join(", ")})`);
   }
+  emitMetric(usersMetrics, "SignUps", 1);
   return { userId, email: input.email, displayName: input.displayName, createdAt };
 }
 

@@ -4,6 +4,7 @@ import { UserProfileUpdated, UserRegistered } from "../../events/users.js";
 import { defineService } from "../../shared/topology/defineService.js";
 import { userPool } from "../../shared/topology/index.js";
 import { usersRoutes } from "./api.js";
+import { usersMetrics } from "./metrics.js";
 
 /**
  * Identities (the Cognito user pool) and profiles (the users table). Keeps its own copy of what it needs from other
@@ -12,6 +13,7 @@ import { usersRoutes } from "./api.js";
 export default defineService({
   name: "users",
   basePath: "/users",
+  metrics: usersMetrics,
   tables: { UsersTable: { partitionKey: "pk", sortKey: "sk", ttl: "expiresAt" } },
   resources: { UsersUserPool: userPool() },
   routes: usersRoutes,

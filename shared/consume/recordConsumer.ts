@@ -1,6 +1,7 @@
 import type { Context } from "aws-lambda";
 import { runWithInvocation } from "../context/index.js";
 import { logger } from "../logging/index.js";
+import { emitMetric, pipelineMetrics } from "../metrics/index.js";
 import { contractRegistry } from "./contractRegistry.js";
 import { decodeEvent, type PoisonCode, PoisonError } from "./decodeEvent.js";
 import { type FailureDestination, failureQueue } from "./failureQueue.js";
@@ -34,7 +35,8 @@ export type ConsumeRecord = (
  * The per-record pipeline every transport's consumer shares: decode (JSON → envelope frame → contract and
  * version → payload), then either send a poison record to the failure queue with its reason, or run the
  * handler with the envelope's correlation id set (logger `correlation_id`, invocation context) inside a
- * subsegment linked to the producer's trace. Contracts and the failure queue are resolved once, here.
+ * subsegment linked to the producer's trace. Each poison record the failure queue took counts once in `EventsToDlq`,
+ * by event type. Contracts and the failure queue are resolved once, here.
  *
  * @example
  * ```ts
@@ -70,6 +72,8 @@ export function recordConsumer<const Cs extends Contracts>(
       };
       try {
         await toFailureQueue({ ...record.original(), ...reason, ...at });
+        // Counted once the failure queue holds it: a record the queue refused is retried, not counted.
+        emitMetric(pipelineMetrics, "EventsToDlq", 1, { eventType: reason.eventType ?? "unknown" });
         // `message` is the logger's own key: the reason goes under `reason`.
         const logged = { ...at, code: reason.code, reason: reason.message, eventType: reason.eventType };
         logger.warn("poison record sent to the failure queue", logged);

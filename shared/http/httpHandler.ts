@@ -3,6 +3,7 @@ import middy, { type MiddyfiedHandler } from "@middy/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { runWithInvocation } from "../context/index.js";
 import { logger } from "../logging/index.js";
+import { flushMetrics } from "../metrics/index.js";
 import { requireAuth } from "./auth.js";
 import { bodyLimit } from "./bodyLimit.js";
 import { type ConditionalGetOptions, conditionalGet } from "./conditionalGet.js";
@@ -62,9 +63,10 @@ const defaults = { successStatus: 200, maxBodyBytes: 64 * 1024 };
 
 /**
  * Builds an API Gateway (REST, proxy integration) route handler with the conventions every service shares:
- * Powertools logging and tracing, request and correlation ids, the 64 KiB body limit, JSON parsing, valibot
- * validation of body, query and path (every violated field in one 400), RFC 9457 errors, security and tracing
- * headers on every response, and optional idempotency keys. Schemas are given once, at module init.
+ * Powertools logging, tracing and metrics (flushed per invocation), request and correlation ids, the 64 KiB body
+ * limit, JSON parsing, valibot validation of body, query and path (every violated field in one 400), RFC 9457
+ * errors, security and tracing headers on every response, and optional idempotency keys. Schemas are given once,
+ * at module init.
  *
  * @example
  * ```ts
@@ -119,6 +121,7 @@ export function httpHandler<
   // replay) and digests it before the per-request headers (x-request-id, trace id) exist; a thrown error never
   // reaches it, and `responseHeaders` gives the problem `no-store`.
   const stack = middy<HttpEvent, APIGatewayProxyResult>()
+    .use(flushMetrics())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(traceHandler())
     .use(requestIdentity())

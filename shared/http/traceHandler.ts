@@ -1,7 +1,6 @@
-import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { tracer } from "../tracing/index.js";
+import { traceInvocation, tracer } from "../tracing/index.js";
 import type { HttpEvent } from "./exchange.js";
 import { answerFor } from "./problem.js";
 
@@ -10,7 +9,7 @@ import { answerFor } from "./problem.js";
  * real fault is a fault. Powertools alone records every thrown value as a fault, 400s included.
  */
 export function traceHandler(): MiddlewareObj<HttpEvent, APIGatewayProxyResult> {
-  const traced = captureLambdaHandler(tracer, { captureResponse: false });
+  const traced = traceInvocation();
   return {
     before: traced.before,
     after: traced.after,

@@ -1,5 +1,6 @@
 import type * as v from "valibot";
 import type { EventContract } from "../events/defineEvent.js";
+import type { MetricDeclarations } from "../metrics/defineMetrics.js";
 import type { ResourceDefinition } from "./resources/index.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -130,6 +131,11 @@ export interface ServiceDefinition {
    * knows every event of the catalog; a service whose events are not in the catalog (test fixtures) names its own.
    */
   readonly outboxPublisher?: HandlerRef;
+  /**
+   * Its business metrics (`defineMetrics`), declared once: handlers emit only these (`emitMetric`), the stacks chart
+   * them on the service's dashboard and the local runtime lists them at `/_dev/metrics`.
+   */
+  readonly metrics?: MetricDeclarations;
 }
 
 /**

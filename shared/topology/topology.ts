@@ -1,5 +1,7 @@
 import type { EventContract } from "../events/defineEvent.js";
 import { eventSource, resourceNameFor } from "../events/resources.js";
+import { type MetricNode, metricNodes } from "../metrics/defineMetrics.js";
+import { pipelineMetrics } from "../metrics/pipelineMetrics.js";
 import type { Transport } from "../routing/index.js";
 import type {
   ConsumerDefinition,
@@ -169,6 +171,11 @@ export interface ServiceNode {
   readonly publishes: readonly string[];
   /** The names of its declared resources (`topology.resources`). */
   readonly resources: readonly string[];
+  /**
+   * Its business metrics: those it declares, then the shared pipelines' (`EventsToDlq`) when it runs a consumer or
+   * an outbox publisher. The dashboards chart them and `/_dev/metrics` lists them.
+   */
+  readonly metrics: readonly MetricNode[];
 }
 
 /** The whole system's shape as plain data: what the stacks build, the local runtime runs and the checks read. */
@@ -457,6 +464,12 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
       functions: functionNames,
       publishes: service.publishes.map((c) => c.type),
       resources: ownResources.map((r) => r.name),
+      metrics: [
+        ...metricNodes(service.name, service.metrics ?? {}),
+        ...(functions.some((f) => f.service === service.name && f.kind !== "route")
+          ? metricNodes(service.name, pipelineMetrics)
+          : []),
+      ],
     });
   }
 

@@ -4,6 +4,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { resourceNameFor } from "../../shared/events/resources.js";
+import { METRICS_NAMESPACE, SERVICE_DIMENSION } from "../../shared/metrics/index.js";
 import {
   filterPolicy,
   pascal,
@@ -37,6 +38,18 @@ const lambdaOf = (resources: readonly SynthResource[], fn: string) =>
   named(resources, "aws:lambda/function:Function", `${fn}Function`);
 const physical = (value: unknown, component: string, suffix: string) =>
   typeof value === "string" && value.includes(`-${component}${suffix}-`);
+
+/**
+ * Whether a pattern with AWS's two wildcards (`*` any characters, `/` included; `?` one) matches a value: CloudFront
+ * path patterns and X-Ray sampling rules' fields both read them so.
+ */
+const wildcardMatch = (pattern: string, value: string): boolean =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  ).test(value);
 
 const ESM = "aws:lambda/eventSourceMapping:EventSourceMapping";
 const USER_POOL = "aws:cognito/userPool:UserPool";
@@ -545,6 +558,127 @@ export function checkMonitoring(resources: readonly SynthResource[], topology: T
   return problems;
 }
 
+/** What one dashboard charts: `<metric>|<dimension>=<value>,…` for each metric line, and each search expression. */
+function chartedOn(dashboard: SynthResource | undefined): { lines: Set<string>; searches: string[] } {
+  const lines = new Set<string>();
+  const searches: string[] = [];
+  const body = obj(json(dashboard?.inputs.dashboardBody));
+  for (const widget of arr(body.widgets)) {
+    const properties = obj(obj(widget).properties);
+    for (const metric of arr(properties.metrics)) {
+      if (typeof obj(metric).expression === "string") searches.push(String(obj(metric).expression));
+      if (!Array.isArray(metric)) continue;
+      const [namespace, name, ...rest] = metric as unknown[];
+      const options = obj(rest.at(-1));
+      const pairs = rest.filter((x) => typeof x === "string") as string[];
+      const dims = Array.from({ length: pairs.length / 2 }, (_, i) => `${pairs[2 * i]}=${pairs[2 * i + 1]}`);
+      const stat = String(options.stat ?? properties.stat ?? "");
+      lines.add(`${namespace}/${name}|${dims.join(",")}|${stat}`);
+    }
+  }
+  return { lines, searches };
+}
+
+/**
+ * Each service's dashboard charts every business metric it declares (the topology's `metrics`): a metric without an
+ * extra dimension under its `service`, one with an extra dimension through a search over that dimension, in the
+ * project's namespace. And each of the service's functions' p99 duration.
+ */
+export function checkDashboards(resources: readonly SynthResource[], topology: Topology, stage: string): Problems {
+  const problems: Problems = [];
+  const dashboards = ofType(resources, "aws:cloudwatch/dashboard:Dashboard");
+  for (const service of topology.services) {
+    const dashboard = dashboards.find((d) => d.inputs.dashboardName === `summit-${stage}-${service.name}`);
+    if (!dashboard) {
+      problems.push(`${service.name}: no dashboard`);
+      continue;
+    }
+    const { lines, searches } = chartedOn(dashboard);
+    for (const metric of service.metrics) {
+      const extra = metric.dimensions.filter((d) => d !== SERVICE_DIMENSION);
+      const charted =
+        extra.length === 0
+          ? [...lines].some((l) => l.startsWith(`${METRICS_NAMESPACE}/${metric.name}|service=${service.name}|`))
+          : searches.some(
+              (e) =>
+                e.includes(`{${[METRICS_NAMESPACE, ...metric.dimensions].join(",")}}`) &&
+                e.includes(`MetricName="${metric.name}"`) &&
+                e.includes(`${SERVICE_DIMENSION}="${service.name}"`),
+            );
+      if (!charted) problems.push(`${service.name}: ${metric.name} is not on its dashboard`);
+    }
+    for (const fn of service.functions) {
+      const p99 = [...lines].some(
+        (l) => l.startsWith("AWS/Lambda/Duration|FunctionName=") && l.includes(`-${fn}Function-`) && l.endsWith("|p99"),
+      );
+      if (!p99) problems.push(`${service.name}: ${fn}'s p99 duration is not on its dashboard`);
+    }
+  }
+  return problems;
+}
+
+/** The most production may sample of reads beyond the reservoir, and the largest reservoir a second it may keep. */
+export const MAX_READ_RATE = 0.01;
+export const MAX_READ_RESERVOIR = 10;
+const SAMPLING_RULE = "aws:xray/samplingRule:SamplingRule";
+
+/** Whether an X-Ray sampling rule's `httpMethod` (with `*` and `?` wildcards) matches `method`. */
+const methodMatches = (pattern: unknown, method: string) =>
+  typeof pattern === "string" && wildcardMatch(pattern, method);
+
+/**
+ * X-Ray sampling rules, per service with routes, matching its REST API (`<api name>/*`): production traces every
+ * write (a rule at 100 % for each write method its routes use) and samples reads at a bounded rate (every rule that
+ * matches a GET at most {@link MAX_READ_RATE} with a reservoir of at most {@link MAX_READ_RESERVOIR} a second, and at
+ * least one such rule); any other stage samples everything. Rule names fit X-Ray's 32 characters and are unique.
+ */
+export function checkSampling(resources: readonly SynthResource[], topology: Topology, stage: string): Problems {
+  const problems: Problems = [];
+  const rules = ofType(resources, SAMPLING_RULE);
+  const names = rules.map((r) => String(r.inputs.ruleName ?? ""));
+  for (const name of names)
+    if (name.length === 0 || name.length > 32) problems.push(`rule name "${name}" is not 1-32 characters`);
+  if (new Set(names).size !== names.length) problems.push("two sampling rules share a name");
+  for (const service of servicesWithRoutes(topology)) {
+    const api = `${pascal(service.name)}Api`;
+    const own = rules.filter(
+      (r) => physical(r.inputs.serviceName, api, "Api") && String(r.inputs.serviceName).endsWith("/*"),
+    );
+    const methods = [...new Set(topology.routes.filter((r) => r.service === service.name).map((r) => r.method))];
+    if (own.length === 0) {
+      problems.push(`${service.name}: no sampling rule for its API`);
+      continue;
+    }
+    for (const rule of own)
+      if (rule.inputs.serviceType !== "AWS::ApiGateway::Stage" || rule.inputs.urlPath !== "*")
+        problems.push(`${service.name}: rule ${rule.inputs.ruleName} does not match its API stage's every path`);
+    if (stage !== "production") {
+      if (!own.some((r) => r.inputs.httpMethod === "*" && r.inputs.fixedRate === 1))
+        problems.push(`${service.name}: not every request is sampled on ${stage}`);
+      continue;
+    }
+    for (const method of methods.filter((m) => m !== "GET")) {
+      // X-Ray applies the first matching rule by priority: the write rule must come before any that matches it.
+      const first = [...own]
+        .filter((r) => methodMatches(r.inputs.httpMethod, method))
+        .sort((a, b) => Number(a.inputs.priority) - Number(b.inputs.priority))[0];
+      if (first?.inputs.fixedRate !== 1) problems.push(`${service.name}: not every ${method} is traced`);
+    }
+    if (!methods.includes("GET")) continue;
+    const reads = own.filter((r) => methodMatches(r.inputs.httpMethod, "GET"));
+    if (reads.length === 0) problems.push(`${service.name}: no rule samples its reads`);
+    for (const rule of reads) {
+      if (!(Number(rule.inputs.fixedRate) <= MAX_READ_RATE))
+        problems.push(`${service.name}: rule ${rule.inputs.ruleName} samples ${rule.inputs.fixedRate} of reads`);
+      if (!(Number(rule.inputs.reservoirSize) <= MAX_READ_RESERVOIR))
+        problems.push(
+          `${service.name}: rule ${rule.inputs.ruleName} keeps ${rule.inputs.reservoirSize} reads a second`,
+        );
+    }
+  }
+  return problems;
+}
+
 /**
  * Production keeps its data (retain, deletion protection) and refuses `sst remove`; other stages clean up. Data is
  * tables, buckets and user pools: a pool holds identities and passwords that nothing can restore.
@@ -892,15 +1026,6 @@ const ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
 /** The codes CloudFront takes an error caching TTL for; its default for each is 10 s. */
 const ERROR_CODES = [400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504];
 
-/** Whether a CloudFront path pattern (`*` any characters, `/` included; `?` one) matches a path. */
-const cloudFrontMatch = (pattern: string, path: string): boolean =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-      .replace(/\*/g, ".*")
-      .replace(/\?/g, ".")}$`,
-  ).test(path);
-
 /**
  * The CDN in front of the API, when some route declares `cache`: one distribution whose origin is the stage's API
  * domain over HTTPS only; every path a cached route serves behind a cache policy that takes its TTLs from the origin
@@ -934,7 +1059,7 @@ export function checkCdn(resources: readonly SynthResource[], topology: Topology
   // CloudFront takes the first ordered behaviour whose pattern matches, else the default.
   const behaviourFor = (fullPath: string) => {
     const path = fullPath.replace(/\{[^}]+\}/g, "x");
-    return ordered.find((b) => cloudFrontMatch(String(b.pathPattern), path)) ?? defaultBehaviour;
+    return ordered.find((b) => wildcardMatch(String(b.pathPattern), path)) ?? defaultBehaviour;
   };
   const policyOf = (b: Inputs) =>
     ofType(resources, CACHE_POLICY).find((p) => p.physicalId === b.cachePolicyId || p.id === b.cachePolicyId);
@@ -1005,6 +1130,8 @@ export function checkStage(result: SynthResult, topology: Topology, domain: stri
     environment: () => checkEnvironment(resources, topology),
     auth: () => checkAuth(resources, topology),
     monitoring: () => checkMonitoring(resources, topology, result.app.stage),
+    dashboards: () => checkDashboards(resources, topology, result.app.stage),
+    sampling: () => checkSampling(resources, topology, result.app.stage),
     retention: () => checkRetention(result),
     userPool: () => checkUserPool(resources, topology),
     appClient: () => checkAppClient(resources, topology),

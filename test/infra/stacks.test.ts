@@ -9,6 +9,7 @@ import {
   checkBatchResponses,
   checkCdn,
   checkConsumerWiring,
+  checkDashboards,
   checkDeliveries,
   checkDomain,
   checkEncryption,
@@ -22,13 +23,14 @@ import {
   checkRetention,
   checkRoleTrust,
   checkRoutes,
+  checkSampling,
   checkStreams,
   checkTracing,
   checkUserPool,
   checkUserPoolLinks,
 } from "./checks.js";
 import { gallery } from "./galleryService.js";
-import { type SynthResult, stopSynth, synthesize } from "./synth.js";
+import { type SynthResource, type SynthResult, stopSynth, synthesize } from "./synth.js";
 
 // The fixture services exercise all four transports; `gallery` adds the user pool (the shop's authorized route needs
 // one) and the bucket behind the CDN.
@@ -342,6 +344,101 @@ describe("the stacks synthesized from the topology", () => {
     expect(checkMonitoring(unwatched, topology, "ci")).toEqual(["ShopOutboxPublisher: no outbox lag alarm"]);
     const blind = without(ci.resources, (r) => r.type.endsWith("Dashboard"));
     expect(checkMonitoring(blind, topology, "ci")).toHaveLength(topology.services.length);
+  });
+
+  it("chart every declared metric on its service's dashboard, beside its functions' p99 duration", () => {
+    expect(checkDashboards(ci.resources, topology, "ci")).toEqual([]);
+    expect(checkDashboards(production.resources, topology, "production")).toEqual([]);
+    const shop = topology.services.find((s) => s.name === "shop")!;
+    expect(shop.metrics.map((m) => m.name)).toEqual(["OrdersPlaced", "EventsToDlq"]);
+    const onShopDashboard = (change: (widgets: { properties: { title: string; metrics: unknown[] } }[]) => unknown[]) =>
+      breakResource(
+        ci.resources,
+        (r) => r.type.endsWith("Dashboard") && r.inputs.dashboardName === "summit-ci-shop",
+        (i) => {
+          const body = JSON.parse(String(i.dashboardBody));
+          body.widgets = change(body.widgets);
+          i.dashboardBody = JSON.stringify(body);
+        },
+      );
+    // A declared metric's chart dropped, and the DLQ search losing its event-type dimension, are both caught.
+    const dropped = onShopDashboard((widgets) => widgets.filter((w) => !w.properties.title.endsWith("OrdersPlaced")));
+    expect(checkDashboards(dropped, topology, "ci")).toEqual(["shop: OrdersPlaced is not on its dashboard"]);
+    const flattened = onShopDashboard((widgets) =>
+      widgets.map((w) =>
+        w.properties.title.endsWith("EventsToDlq")
+          ? { ...w, properties: { ...w.properties, metrics: [["Summit", "EventsToDlq", "service", "shop"]] } }
+          : w,
+      ),
+    );
+    expect(checkDashboards(flattened, topology, "ci")).toEqual(["shop: EventsToDlq is not on its dashboard"]);
+    const noLatency = onShopDashboard((widgets) => widgets.filter((w) => !w.properties.title.endsWith("p99")));
+    expect(checkDashboards(noLatency, topology, "ci")).toEqual(
+      shop.functions.map((fn) => `shop: ${fn}'s p99 duration is not on its dashboard`),
+    );
+    // A metric declared after the dashboard was made is missing from it.
+    const more = {
+      ...topology,
+      services: topology.services.map((s) =>
+        s.name === "shop" ? { ...s, metrics: [...s.metrics, { ...s.metrics[0]!, name: "OrdersShipped" }] } : s,
+      ),
+    };
+    expect(checkDashboards(ci.resources, more, "ci")).toEqual(["shop: OrdersShipped is not on its dashboard"]);
+  });
+
+  it("sample every write and a bounded share of reads in production, and everything on other stages", () => {
+    expect(checkSampling(ci.resources, topology, "ci")).toEqual([]);
+    expect(checkSampling(production.resources, topology, "production")).toEqual([]);
+    const rules = (result: SynthResult) =>
+      result.resources.filter((r) => r.type === "aws:xray/samplingRule:SamplingRule");
+    expect(rules(production).map((r) => [r.inputs.ruleName, r.inputs.httpMethod, r.inputs.fixedRate])).toEqual([
+      ["production-shop-post", "POST", 1],
+      ["production-shop-reads", "GET", 0.001],
+      ["production-ledger-reads", "GET", 0.001],
+      ["production-gallery-post", "POST", 1],
+    ]);
+    expect(rules(ci).map((r) => [r.inputs.ruleName, r.inputs.httpMethod, r.inputs.fixedRate])).toEqual([
+      ["ci-shop-all", "*", 1],
+      ["ci-ledger-all", "*", 1],
+      ["ci-gallery-all", "*", 1],
+    ]);
+    const isRule = (name: string) => (r: SynthResource) => r.inputs.ruleName === name;
+    // Reads traced at 100 % in production, a reservoir too large, writes sampled like reads, rules missing: all caught.
+    const everyRead = breakResource(production.resources, isRule("production-shop-reads"), (i) => {
+      i.fixedRate = 1;
+    });
+    expect(checkSampling(everyRead, topology, "production")).toEqual([
+      "shop: rule production-shop-reads samples 1 of reads",
+    ]);
+    const bigReservoir = breakResource(production.resources, isRule("production-ledger-reads"), (i) => {
+      i.reservoirSize = 500;
+    });
+    expect(checkSampling(bigReservoir, topology, "production")).toEqual([
+      "ledger: rule production-ledger-reads keeps 500 reads a second",
+    ]);
+    const sampledWrites = breakResource(production.resources, isRule("production-shop-post"), (i) => {
+      i.fixedRate = 0.05;
+    });
+    expect(checkSampling(sampledWrites, topology, "production")).toEqual(["shop: not every POST is traced"]);
+    const catchAll = breakResource(production.resources, isRule("production-shop-post"), (i) => {
+      i.httpMethod = "*";
+      i.fixedRate = 1;
+    });
+    expect(checkSampling(catchAll, topology, "production")).toEqual([
+      "shop: rule production-shop-post samples 1 of reads",
+    ]);
+    const untraced = without(production.resources, (r) => r.type === "aws:xray/samplingRule:SamplingRule");
+    expect(checkSampling(untraced, topology, "production")).toEqual([
+      "shop: no sampling rule for its API",
+      "ledger: no sampling rule for its API",
+      "gallery: no sampling rule for its API",
+    ]);
+    // A development stage must see everything: production's rules there are a problem.
+    expect(checkSampling(production.resources, topology, "ci")).toEqual([
+      "shop: not every request is sampled on ci",
+      "ledger: not every request is sampled on ci",
+      "gallery: not every request is sampled on ci",
+    ]);
   });
 
   it("retain and protect production, and only production", () => {

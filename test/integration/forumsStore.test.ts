@@ -24,6 +24,7 @@ import { AUTHOR_CACHE_TTL_MS } from "../../services/forums/store/authors.js";
 import { keys, RANK_SHARDS, rankKey, shardOf } from "../../services/forums/store/keys.js";
 import { resetAwsClients, useAwsClients } from "../../shared/aws/index.js";
 import { apiEvent, lambdaContext } from "../support/apiEvents.js";
+import { emfWrittenBy, sumOf } from "../support/emf.js";
 import { useEmulators } from "../support/emulators.js";
 import { useLinks } from "../support/links.js";
 import { provisioned } from "../support/provisioned.js";
@@ -478,20 +479,20 @@ describe("posts", () => {
 
     const authorId = user();
     const key = randomUUID();
-    const first = await api.createPost(
-      authorId,
-      forum.forumId,
-      thread.threadId,
-      { body: "once" },
-      { "idempotency-key": key },
-    );
-    const again = await api.createPost(
-      authorId,
-      forum.forumId,
-      thread.threadId,
-      { body: "once" },
-      { "idempotency-key": key },
-    );
+    const post = () =>
+      api.createPost(authorId, forum.forumId, thread.threadId, { body: "once" }, { "idempotency-key": key });
+    let first: Awaited<ReturnType<typeof post>> | undefined;
+    let again: Awaited<ReturnType<typeof post>> | undefined;
+    const once = await emfWrittenBy(async () => {
+      first = await post();
+    });
+    const replayed = await emfWrittenBy(async () => {
+      again = await post();
+    });
+    if (!first || !again) throw new Error("no answer");
+    // Counted where the post took its number: once, and the replay nothing.
+    expect(sumOf(once, "PostsCreated")).toBe(1);
+    expect(sumOf(replayed, "PostsCreated")).toBe(0);
     expect(first.status).toBe(201);
     expect(again.body).toEqual(first.body);
     expect((await api.listPosts(forum.forumId, thread.threadId)).body.items).toHaveLength(1);
@@ -501,10 +502,15 @@ describe("posts", () => {
     const forum = await newForum();
     const thread = await newThread(forum.forumId);
     const authors = Array.from({ length: 30 }, () => user());
-    const answers = await Promise.all(
-      authors.map((authorId, n) => api.createPost(authorId, forum.forumId, thread.threadId, { body: `post ${n}` })),
-    );
+    let answers: Awaited<ReturnType<typeof api.createPost>>[] = [];
+    const samples = await emfWrittenBy(async () => {
+      answers = await Promise.all(
+        authors.map((authorId, n) => api.createPost(authorId, forum.forumId, thread.threadId, { body: `post ${n}` })),
+      );
+    });
     expect(answers.map((answer) => answer.status)).toEqual(authors.map(() => 201));
+    // Each accepted post counted once, however many attempts contention cost it.
+    expect(sumOf(samples, "PostsCreated")).toBe(30);
     const accepted = new Map(answers.map((answer) => [answer.body.postId as string, answer.body as Post]));
 
     // Numbered 1..30, each number once, each post once.

@@ -18,6 +18,7 @@ import { resourceNameFor } from "../../shared/events/resources.js";
 import { logger } from "../../shared/logging/index.js";
 import { contentTypeOf, FIXTURE_SIZES, type FixtureFormat, makeImage, makePixelBomb } from "../fixtures/images/make.js";
 import { lambdaContext } from "../support/apiEvents.js";
+import { emfWrittenBy, sumOf } from "../support/emf.js";
 import { useEmulators } from "../support/emulators.js";
 import { useLinks } from "../support/links.js";
 import { provisioned } from "../support/provisioned.js";
@@ -190,7 +191,13 @@ describe("real images become ready, with a thumbnail of the right size", () => {
 
 describe("uploads that are not what they claim end failed, with the reason", () => {
   const failed = async (bytes: Buffer, contentType: MediaItem["contentType"], reason: RegExp) => {
-    const item = await processed(bytes, contentType);
+    let item: MediaItem | undefined;
+    const samples = await emfWrittenBy(async () => {
+      item = await processed(bytes, contentType);
+    });
+    if (!item) throw new Error("nothing processed");
+    // Counted where the item turned failed, once.
+    expect([sumOf(samples, "MediaFailed"), sumOf(samples, "MediaReady")]).toEqual([1, 0]);
     expect(item.status).toBe("failed");
     expect(item.failureReason).toMatch(reason);
     const outbox = await outboxOf(item.mediaId);
@@ -237,12 +244,17 @@ describe("uploads that are not what they claim end failed, with the reason", () 
 describe("duplicates and failures", () => {
   it("a duplicate notification changes nothing: one MediaProcessed in the outbox", async () => {
     const { item, event } = await upload(await makeImage("webp", 500, 400), "image/webp");
-    expect(await run(event)).toEqual({ batchItemFailures: [] });
-    expect(await run(event)).toEqual({ batchItemFailures: [] });
-    // The same notification in one batch twice, as SQS's at-least-once delivery may hand it.
-    expect(await run({ Records: [...event.Records, ...event.Records] })).toEqual({ batchItemFailures: [] });
+    const samples = await emfWrittenBy(async () => {
+      expect(await run(event)).toEqual({ batchItemFailures: [] });
+      expect(await run(event)).toEqual({ batchItemFailures: [] });
+      // The same notification in one batch twice, as SQS's at-least-once delivery may hand it.
+      expect(await run({ Records: [...event.Records, ...event.Records] })).toEqual({ batchItemFailures: [] });
+    });
     expect(await getMedia(item.mediaId)).toMatchObject({ status: "ready", width: 500, height: 400 });
     expect(await outboxOf(item.mediaId)).toHaveLength(1);
+    // Processed once, counted once: the duplicates found the item final and emitted nothing.
+    expect(sumOf(samples, "MediaReady")).toBe(1);
+    expect(sumOf(samples, "MediaFailed")).toBe(0);
   });
 
   it("an unknown media id is dropped, not retried", async () => {

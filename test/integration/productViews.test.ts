@@ -17,6 +17,7 @@ import { PRODUCTS_PER_CHUNK } from "../../services/products/store/popularity.js"
 import { resetAwsClients, useAwsClients } from "../../shared/aws/index.js";
 import { logger } from "../../shared/logging/index.js";
 import { apiEvent, lambdaContext } from "../support/apiEvents.js";
+import { emfWrittenBy, sumOf } from "../support/emf.js";
 import { useEmulators } from "../support/emulators.js";
 import { useLinks } from "../support/links.js";
 import { provisioned } from "../support/provisioned.js";
@@ -282,14 +283,18 @@ describe("the view counter", () => {
     await view(ids[0]!, 4);
     await view(ids[1]!, 2);
     const records = await readShard(shard);
-    expect(await deliver(shard, records)).toEqual([]);
-    expect(await deliver(shard, records)).toEqual([]);
+    const first = await emfWrittenBy(async () => expect(await deliver(shard, records)).toEqual([]));
+    const again = await emfWrittenBy(async () => expect(await deliver(shard, records)).toEqual([]));
     expect(await countsOf(ids)).toEqual(
       expected([
         [ids[0]!, 4],
         [ids[1]!, 2],
       ]),
     );
+    // The metric counts where the counter does: the six views once, the redelivery nothing.
+    expect(sumOf(first, "ProductViewsCounted")).toBe(6);
+    expect(first.find((m) => m.name === "ProductViewsCounted")).toMatchObject({ namespace: "Summit", unit: "Count" });
+    expect(sumOf(again, "ProductViewsCounted")).toBe(0);
   });
 
   it("counts overlapping batches once, and a bisected retry (the first half, then the whole)", async () => {

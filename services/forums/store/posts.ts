@@ -4,8 +4,10 @@ import { backoff } from "../../../shared/data/backoff.js";
 import { cancellationCodes } from "../../../shared/data/cancellationCodes.js";
 import type { Page, RetryPolicy } from "../../../shared/data/index.js";
 import { HttpProblem } from "../../../shared/http/problem.js";
+import { emitMetric } from "../../../shared/metrics/index.js";
 import { outboxEvent, writeWithEvents } from "../../../shared/outbox/index.js";
 import type { Post } from "../api.js";
+import { forumsMetrics } from "../metrics.js";
 import { authorNames } from "./authors.js";
 import { keys, timeKey } from "./keys.js";
 import { forumsTable, newId } from "./table.js";
@@ -76,7 +78,10 @@ export async function createPost(forumId: string, threadId: string, authorId: st
     if (attempt > 0) await backoff(attempt - 1, CONTENTION);
     const thread = await threadOf(forumId, threadId, { consistent: true });
     const post = await appendPost(thread, postId, authorId, body);
-    if (post) return post;
+    if (post) {
+      emitMetric(forumsMetrics, "PostsCreated", 1);
+      return post;
+    }
   }
   throw new HttpProblem("conflict", `thread ${threadId} took too many posts at once; try again`, {
     headers: { "retry-after": "1" },

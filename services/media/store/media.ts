@@ -3,8 +3,10 @@ import { MediaProcessed } from "../../../events/media.js";
 import { resource } from "../../../shared/config.js";
 import type { Condition } from "../../../shared/data/index.js";
 import type { PayloadOf } from "../../../shared/events/defineEvent.js";
+import { emitMetric } from "../../../shared/metrics/index.js";
 import { outboxEvent, writeWithEvents } from "../../../shared/outbox/index.js";
 import type { Media } from "../api.js";
+import { mediaMetrics } from "../metrics.js";
 import { keys, objectKeys } from "./keys.js";
 import { mediaTable } from "./table.js";
 
@@ -169,6 +171,7 @@ async function finish(mediaId: string, change: FinalChange, nowMs: number): Prom
     [{ update: { key: keys.media(mediaId), spec: { set: { ...change, processedAt } }, condition: STILL_PENDING } }],
     [outboxEvent(MediaProcessed, payload, { orderKey: mediaId })],
   );
+  if (outcome.committed) emitMetric(mediaMetrics, change.status === "ready" ? "MediaReady" : "MediaFailed", 1);
   return outcome.committed;
 }
 

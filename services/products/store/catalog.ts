@@ -2,8 +2,10 @@ import { randomBytes } from "node:crypto";
 import { ProductCreated, ProductDeleted, ProductUpdated } from "../../../events/products.js";
 import { ReadCache } from "../../../shared/cache/index.js";
 import type { Condition, Page, QuerySpec, TransactOutcome } from "../../../shared/data/index.js";
+import { emitMetric } from "../../../shared/metrics/index.js";
 import { outboxEvent, writeWithEvents } from "../../../shared/outbox/index.js";
 import type { Image, Product } from "../api.js";
+import { productsMetrics } from "../metrics.js";
 import { FEED_SHARDS, keys, shardOf, timeKey } from "./keys.js";
 import { mediaUses, refusedImages, stillReady } from "./media.js";
 import { productsTable } from "./table.js";
@@ -176,6 +178,7 @@ export async function createProduct(
     refuseIfImagesFailed(outcome, item.imageMediaIds, item.imageMediaIds);
     throw new Error(`product ${productId} could not be created (items ${outcome.failed.join(", ")})`);
   }
+  emitMetric(productsMetrics, "ProductsCreated", 1);
   cached.set(productId, item);
   return item;
 }

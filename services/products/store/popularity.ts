@@ -9,7 +9,9 @@ import {
   streamCounter,
   type TransactItem,
 } from "../../../shared/data/index.js";
+import { emitMetric } from "../../../shared/metrics/index.js";
 import type { Product } from "../api.js";
+import { productsMetrics } from "../metrics.js";
 import { productsByIds, productsTable } from "./catalog.js";
 import { FEED_SHARDS, keys, rankKey, shardOf } from "./keys.js";
 
@@ -126,7 +128,11 @@ async function countChunk(chunk: CountChunk<View>, checkpoint: TransactItem): Pr
     items.push(checkpoint);
 
     const outcome = await productsTable.transact(items);
-    if (outcome.committed) return "counted";
+    if (outcome.committed) {
+      // Counted here and only here: a chunk already counted answers `moved` and adds nothing.
+      emitMetric(productsMetrics, "ProductViewsCounted", sum(counts.values()));
+      return "counted";
+    }
     const missing = outcome.failed.map((index) => checked[index]);
     if (missing.some((productId) => productId === undefined)) return "moved";
     for (const productId of missing as string[]) {
@@ -135,6 +141,12 @@ async function countChunk(chunk: CountChunk<View>, checkpoint: TransactItem): Pr
     }
   }
 }
+
+const sum = (values: Iterable<number>): number => {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+};
 
 /** The product's new total (and its place in its ranking partition), if its total is still `before`. */
 function viewsWrite(productId: string, before: number | undefined, added: number): TransactItem {
