@@ -19,7 +19,7 @@ import {
   WORKLOAD,
 } from "../../scripts/capacity/index.js";
 import { services } from "../../services/index.js";
-import { buildTopology, type ServiceDefinition } from "../../shared/topology/index.js";
+import { buildTopology, type ConsumerDefinition, type ServiceDefinition } from "../../shared/topology/index.js";
 
 const TEN_MILLION = 10_000_000;
 const MONTH_HOURS = 720;
@@ -29,6 +29,21 @@ const SHARD_HOUR = PRICES.prices.kinesisShardHours.tiers[0]!.price;
 function withService(name: string, change: (s: ServiceDefinition) => ServiceDefinition): ServiceDefinition[] {
   return services.map((s) => (s.name === name ? change(s) : s));
 }
+
+/** The real services with more consumers in forums. */
+const withForumsConsumers = (...consumers: ConsumerDefinition[]): ServiceDefinition[] =>
+  withService("forums", (s) => ({ ...s, consumers: [...s.consumers, ...consumers] }));
+
+/** The real services with the click-stream's contract replaced, where products publishes and consumes it. */
+const withClickStream = (contract: typeof ProductViewed): ServiceDefinition[] =>
+  withService("products", (s) => ({
+    ...s,
+    publishes: s.publishes.map((c) => (c.type === contract.type ? contract : c)),
+    consumers: s.consumers.map((c) => ({
+      ...c,
+      events: c.events.map((e) => (e.type === contract.type ? contract : e)),
+    })),
+  }));
 
 const plan = (defs: readonly ServiceDefinition[], users = TEN_MILLION): StagePlan =>
   planStage(buildTopology(defs), WORKLOAD, users);
@@ -41,14 +56,10 @@ describe("the capacity plan follows the topology", () => {
   it("gives a stream the shards its contract provisions, and one more consumer more read load, shards and cost", () => {
     expect(stream(base, PostCreated.type).provisionedShards).toBe(2);
     // Two more standard consumers: 1,200/s × 1 KiB × 4 readers = 4.7 MiB/s out, ⌈4.7 / 2⌉ = 3 shards.
-    const auditors = withService("forums", (s) => ({
-      ...s,
-      consumers: [
-        ...s.consumers,
-        { name: "audit", events: [PostCreated], handler: "services/forums/consumers/posts.handler" },
-        { name: "archive", events: [PostCreated], handler: "services/forums/consumers/posts.handler" },
-      ],
-    }));
+    const auditors = withForumsConsumers(
+      { name: "audit", events: [PostCreated], handler: "services/forums/consumers/posts.handler" },
+      { name: "archive", events: [PostCreated], handler: "services/forums/consumers/posts.handler" },
+    );
     const more = plan(auditors);
     expect(stream(more, PostCreated.type).consumers).toBe(stream(base, PostCreated.type).consumers + 2);
     expect(stream(more, PostCreated.type).provisionedShards).toBe(3);
@@ -68,13 +79,11 @@ describe("the capacity plan follows the topology", () => {
 
   it("adds one SNS delivery per event for a new topic subscriber, and leaves the publishes alone", () => {
     const more = plan(
-      withService("forums", (s) => ({
-        ...s,
-        consumers: [
-          ...s.consumers,
-          { name: "media", events: [MediaProcessed], handler: "services/forums/consumers/posts.handler" },
-        ],
-      })),
+      withForumsConsumers({
+        name: "media",
+        events: [MediaProcessed],
+        handler: "services/forums/consumers/posts.handler",
+      }),
     );
     const processed = base.events.find((e) => e.type === MediaProcessed.type)!;
     expect(more.totals.snsPublishes).toBe(base.totals.snsPublishes);
@@ -84,18 +93,12 @@ describe("the capacity plan follows the topology", () => {
 
   it("puts a buffered consumer's queue on the SQS bill: a send per event, a receive and a delete per batch", () => {
     const buffered = plan(
-      withService("forums", (s) => ({
-        ...s,
-        consumers: [
-          ...s.consumers,
-          {
-            name: "digest",
-            events: [ThreadCreated],
-            handler: "services/forums/consumers/threads.handler",
-            buffered: true,
-          },
-        ],
-      })),
+      withForumsConsumers({
+        name: "digest",
+        events: [ThreadCreated],
+        handler: "services/forums/consumers/threads.handler",
+        buffered: true,
+      }),
     );
     const threads = base.events.find((e) => e.type === ThreadCreated.type)!;
     const queue = buffered.queues.find((q) => q.name === "ForumsDigestThreadCreatedBuffer")!;
@@ -109,13 +112,7 @@ describe("the capacity plan follows the topology", () => {
 
   it("sizes the click-stream from its contract's throughput need: half the peak, half the shards and their cost", () => {
     const half = { ...ProductViewed, throughput: { peakPerSecond: 60_000, recordBytes: 512 } };
-    const halved = plan(
-      withService("products", (s) => ({
-        ...s,
-        publishes: s.publishes.map((c) => (c.type === ProductViewed.type ? half : c)),
-        consumers: s.consumers.map((c) => ({ ...c, events: c.events.map((e) => (e.type === half.type ? half : e)) })),
-      })),
-    );
+    const halved = plan(withClickStream(half));
     expect(stream(base, ProductViewed.type).provisionedShards).toBe(120);
     expect(stream(halved, ProductViewed.type).provisionedShards).toBe(60);
     expect(costOf(base, PRICES).byService.Kinesis - costOf(halved, PRICES).byService.Kinesis).toBeCloseTo(
@@ -124,13 +121,7 @@ describe("the capacity plan follows the topology", () => {
     );
     // Bigger records: more bytes in and out per shard needed, and more PUT payload units past 25 KB.
     const big = { ...ProductViewed, throughput: { peakPerSecond: 120_000, recordBytes: 30 * 1024 } };
-    const heavy = plan(
-      withService("products", (s) => ({
-        ...s,
-        publishes: s.publishes.map((c) => (c.type === ProductViewed.type ? big : c)),
-        consumers: s.consumers.map((c) => ({ ...c, events: c.events.map((e) => (e.type === big.type ? big : e)) })),
-      })),
-    );
+    const heavy = plan(withClickStream(big));
     expect(stream(heavy, ProductViewed.type).putUnitsMonthly).toBeCloseTo(
       2 * stream(base, ProductViewed.type).putUnitsMonthly,
     );
