@@ -397,14 +397,19 @@ export function planStage(
     return sum + Math.min(rps, reservoirPerSecond) + fixedRate * Math.max(0, rps - reservoirPerSecond);
   }, 0);
 
+  const replicas = topology.regions?.length ?? 1;
   const lambdaRequests = functions.reduce((sum, f) => sum + f.invocations.monthly, 0);
   const totals = {
     apiRequests: routes.reduce((sum, r) => sum + r.origin.monthly, 0),
     lambdaRequests,
     lambdaGbSeconds: functions.reduce((sum, f) => sum + f.gbSecondsMonthly, 0),
     rru: routes.reduce((sum, r) => sum + r.rruCharged, 0) * MONTH,
-    wru: (routes.reduce((sum, r) => sum + r.wru, 0) + [...consumerWru.values()].reduce((a, b) => a + b, 0)) * MONTH,
-    dynamodbStorageGb: (writesPerSecond * MONTH * workload.itemKb) / KB_PER_GB,
+    // A global table bills every write as a replicated write in each region, and stores every item in each.
+    wru:
+      (routes.reduce((sum, r) => sum + r.wru, 0) + [...consumerWru.values()].reduce((a, b) => a + b, 0)) *
+      MONTH *
+      replicas,
+    dynamodbStorageGb: ((writesPerSecond * MONTH * workload.itemKb) / KB_PER_GB) * replicas,
     shardHours: streams.reduce((sum, s) => sum + s.provisionedShards, 0) * (MONTH / 3600),
     putUnits: streams.reduce((sum, s) => sum + s.putUnitsMonthly, 0),
     eventbridgeEvents: eventbridge.reduce((sum, e) => sum + e.rate.monthly * chunks(e.type), 0),

@@ -61,7 +61,8 @@ const flat = (price: number, unit: string, source: string, free = 0): Price => (
 const LAMBDA =
   "https://aws.amazon.com/lambda/pricing/ (and docs.aws.amazon.com/whitepapers/latest/how-aws-pricing-works/lambda.html)";
 const DYNAMODB = "https://aws.amazon.com/dynamodb/pricing/on-demand/ (the November 2024 on-demand prices)";
-const KINESIS = "https://aws.amazon.com/kinesis/data-streams/pricing/ (provisioned mode)";
+const KINESIS =
+  "https://aws.amazon.com/kinesis/data-streams/pricing/ (provisioned mode; the stored copy of the page did not show the figures: the long-standing list prices, to check)";
 
 export const PRICES: PriceTable = {
   date: "2026-12-01",
@@ -94,7 +95,11 @@ export const PRICES: PriceTable = {
     dynamodbStorageGb: flat(0.25, "GB-month", DYNAMODB, 25),
     kinesisShardHours: flat(0.015, "shard-hour", KINESIS),
     kinesisPutUnits: flat(0.014 / M, "PUT payload unit (25 KB)", KINESIS),
-    eventbridgeEvents: flat(1 / M, "custom event (64 KB)", "https://aws.amazon.com/eventbridge/pricing/"),
+    eventbridgeEvents: flat(
+      1 / M,
+      "custom event (64 KB)",
+      "https://aws.amazon.com/eventbridge/pricing/ (as quoted by blog.awsfundamentals.com/aws-eventbridge-pricing-guide)",
+    ),
     snsPublishes: flat(
       0.5 / M,
       "publish (64 KB); Lambda and SQS deliveries free",
@@ -135,7 +140,12 @@ export const PRICES: PriceTable = {
       10 * M,
     ),
     xrayTraces: flat(5 / M, "trace recorded", "https://aws.amazon.com/xray/pricing/", 100_000),
-    logsIngestedGb: flat(0.5, "GB ingested (standard)", "https://aws.amazon.com/cloudwatch/pricing/", 5),
+    logsIngestedGb: flat(
+      0.5,
+      "GB ingested (standard)",
+      "https://aws.amazon.com/cloudwatch/pricing/ (not in the stored copies read: the long-standing list price, to check)",
+      5,
+    ),
   },
 };
 

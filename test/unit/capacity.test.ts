@@ -176,6 +176,13 @@ describe("the capacity plan follows the topology", () => {
     expect(writes).toBeCloseTo(1e9, -3);
   });
 
+  it("bills a global table's writes and storage in every region", () => {
+    const two = planStage(buildTopology(services, { regions: ["us-east-1", "eu-west-1"] }), WORKLOAD, TEN_MILLION);
+    expect(two.totals.wru).toBeCloseTo(2 * base.totals.wru, -3);
+    expect(two.totals.dynamodbStorageGb).toBeCloseTo(2 * base.totals.dynamodbStorageGb, 6);
+    expect(two.totals.rru).toBe(base.totals.rru);
+  });
+
   it("refuses a workload that names an event the topology does not know", () => {
     const wrong = {
       ...WORKLOAD,
