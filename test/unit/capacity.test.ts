@@ -258,7 +258,7 @@ describe("the page", () => {
     expect(page).toContain('aria-label="Monthly cost per stage (log scale)"');
     expect(page).toContain('aria-label="Monthly cost per AWS service at 10M users"');
     // One bar per stage, one per billed service; nothing fetched from elsewhere.
-    for (const stage of ["1 users", "10k users", "10M users"]) expect(page).toContain(`>${stage}</text>`);
+    for (const stage of ["1 user", "10k users", "10M users"]) expect(page).toContain(`>${stage}</text>`);
     for (const service of ["Kinesis", "API Gateway", "CloudWatch Logs"]) expect(page).toContain(`>${service}</text>`);
     expect(page).not.toMatch(/<script|<link|src="http/);
     expect(page).toContain("First limit each stage hits");
