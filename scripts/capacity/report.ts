@@ -305,7 +305,7 @@ export function htmlReport(report: CapacityReport): string {
   const perStage = barChart(
     "Monthly cost per stage (log scale)",
     report.stages.map((s) => ({
-      label: `${usersLabel(s.users)} users`,
+      label: `${usersLabel(s.users)} user${s.users === 1 ? "" : "s"}`,
       value: s.cost.total,
       second: s.uncachedCost.total,
     })),
