@@ -1,4 +1,5 @@
-import type { Topology } from "../shared/topology/index.js";
+import { isMultiRegion, type Topology } from "../shared/topology/index.js";
+import { latencyDns } from "./domain.js";
 import type { Functions } from "./functions.js";
 import type { Resources } from "./resources/index.js";
 
@@ -12,9 +13,16 @@ export type Apis = Record<string, sst.aws.ApiGatewayV1>;
 
 /**
  * One REST API per service (REST, because HTTP APIs have no X-Ray tracing), each mapped by its base path onto the
- * stage's one domain: the first API creates the domain (certificate, DNS alias), the others map onto it by id.
+ * stage's one domain: the first API creates the domain (certificate, DNS alias), the others map onto it by id. With
+ * several regions the alias is latency-based, one per region (`latencyDns`).
  */
-export function createApis(topology: Topology, functions: Functions, resources: Resources, domain: string): Apis {
+export function createApis(
+  topology: Topology,
+  functions: Functions,
+  resources: Resources,
+  domain: string,
+  region?: string,
+): Apis {
   const apis: Apis = {};
   // One authorizer pool for the domain: the first declared resource that is one.
   const authPoolArn = Object.values(resources).find((r) => r.authorizerPoolArn)?.authorizerPoolArn;
@@ -31,7 +39,7 @@ export function createApis(topology: Topology, functions: Functions, resources: 
       // `nameId` reuses the domain; SST's type wants `name` in both forms, hence the cast (one domain, many mappings).
       domain: domainId
         ? ({ nameId: domainId, path } as unknown as { name: string; path: string })
-        : { name: domain, path },
+        : { name: domain, path, ...(isMultiRegion(topology) && region ? { dns: latencyDns(region) } : {}) },
     });
 
     const needsAuth = routes.some((r) => r.auth);

@@ -1,4 +1,4 @@
-import type { TableNode, Topology } from "../shared/topology/index.js";
+import { homeRegion, isMultiRegion, replicaRegions, type TableNode, type Topology } from "../shared/topology/index.js";
 
 export type Tables = Record<string, sst.aws.Dynamo>;
 
@@ -9,10 +9,31 @@ function keyFields(table: TableNode): Record<string, "string"> {
   return Object.fromEntries(keys.filter((k): k is string => Boolean(k)).map((k) => [k, "string" as const]));
 }
 
-/** One DynamoDB table per topology table (database federation: each belongs to exactly one service). */
-export function createTables(topology: Topology): Tables {
+/**
+ * A global table's physical name, the same in every region: a secondary region's stage finds its replica by it.
+ *
+ * @example
+ * ```ts
+ * globalTableName("summit", "production", "UsersTable"); // "summit-production-UsersTable"
+ * ```
+ */
+export const globalTableName = (app: string, stage: string, table: string): string => `${app}-${stage}-${table}`;
+
+/**
+ * One DynamoDB table per topology table (database federation: each belongs to exactly one service). With several
+ * regions, the home region's stage declares each as a global table with a replica in every other region, under a
+ * name every region knows (`globalTableName`); a secondary region's stage uses its replica instead of creating one.
+ */
+export function createTables(topology: Topology, region: string = homeRegion(topology) ?? ""): Tables {
   const tables: Tables = {};
+  const replicas = replicaRegions(topology, region);
+  const secondary = isMultiRegion(topology) && region !== homeRegion(topology);
   for (const table of topology.tables) {
+    const physical = globalTableName($app.name, $app.stage, table.name);
+    if (secondary) {
+      tables[table.name] = sst.aws.Dynamo.get(table.name, physical);
+      continue;
+    }
     tables[table.name] = new sst.aws.Dynamo(table.name, {
       fields: keyFields(table),
       primaryIndex: { hashKey: table.partitionKey, ...(table.sortKey ? { rangeKey: table.sortKey } : {}) },
@@ -31,6 +52,16 @@ export function createTables(topology: Topology): Tables {
       stream: table.stream === "NEW_AND_OLD_IMAGES" ? "new-and-old-images" : "new-image",
       // Production data also survives a mistaken delete through the console or API, not only `sst remove`.
       deletionProtection: $app.stage === "production",
+      ...(replicas.length > 0
+        ? {
+            transform: {
+              table: (args: aws.dynamodb.TableArgs) => {
+                args.name = physical;
+                args.replicas = replicas.map((regionName) => ({ regionName, pointInTimeRecovery: true }));
+              },
+            },
+          }
+        : {}),
     });
   }
   return tables;

@@ -15,3 +15,27 @@ export function stageDomain(stage: string, root: string | undefined = DEFAULT_RO
   const base = root?.trim() || DEFAULT_ROOT_DOMAIN;
   return stage === "production" ? base : `${stage}.${base}`;
 }
+
+/**
+ * The stage domain's DNS in a multi-region stage: SST's Route 53 adapter, with the domain's alias records (A, AAAA)
+ * made latency-based, one set per region (its `setIdentifier`), so each client resolves to the nearest region's API.
+ * Every region's stage adds its own pair under the same name. The certificate's validation record is the same in
+ * every region (ACM derives it from the domain), so a later region's stage overwrites it rather than failing.
+ *
+ * @example
+ * ```ts
+ * new sst.aws.ApiGatewayV1("UsersApi", { domain: { name: domain, path: "users", dns: latencyDns("eu-west-1") } });
+ * ```
+ */
+export function latencyDns(region: string) {
+  return sst.aws.dns({
+    transform: {
+      record: (args: aws.route53.RecordArgs) => {
+        if (args.aliases) {
+          args.setIdentifier = region;
+          args.latencyRoutingPolicies = [{ region }];
+        } else args.allowOverwrite = true;
+      },
+    },
+  });
+}

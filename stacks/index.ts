@@ -1,4 +1,4 @@
-import type { Topology } from "../shared/topology/index.js";
+import { homeRegion, isMultiRegion, type Topology } from "../shared/topology/index.js";
 import type { Apis } from "./api.js";
 import { createApis } from "./api.js";
 import { type Cdn, createCdn } from "./cdn.js";
@@ -23,6 +23,11 @@ export interface DeployOptions {
   readonly stage: string;
   /** The stage's one custom domain (`stageDomain`). */
   readonly domain: string;
+  /**
+   * The region this stage deploys into, for a multi-region topology (default its home region): the home region
+   * declares the global tables and the CDN, every region its own API behind a latency-based record.
+   */
+  readonly region?: string;
   /** Leave X-Ray out. Exists only so the synth test can show its tracing check catches the omission. */
   readonly tracing?: boolean;
 }
@@ -72,15 +77,22 @@ function linkRegistry(tables: Tables, transports: Transports, resources: Resourc
 export function deploy(topology: Topology, options: DeployOptions): Deployed {
   if (options.tracing !== false) applyTracing();
   applyEncryption();
-  const tables = createTables(topology);
+  const region = options.region ?? homeRegion(topology);
+  if (region && topology.regions && !topology.regions.includes(region))
+    throw new Error(
+      `the stage deploys into ${region}, which is not among the topology's regions (${topology.regions.join(", ")})`,
+    );
+  const tables = createTables(topology, region);
   const transports = createTransports(topology);
   const resources = createResources(topology, transports);
   const functions = createFunctions(topology, linkRegistry(tables, transports, resources), transports);
   createSubscriptions(topology, functions, transports, tables);
-  const apis = createApis(topology, functions, resources, options.domain);
+  const apis = createApis(topology, functions, resources, options.domain, region);
   const protection = protectApis(apis, $app.stage);
   for (const resource of Object.values(resources)) resource.afterApis?.(apis);
-  const cdn = createCdn(topology, apis, options.domain);
+  // CloudFront is global and its alias has one owner: the home region's stage, its origin the latency-routed domain.
+  const cdn =
+    region === homeRegion(topology) || !isMultiRegion(topology) ? createCdn(topology, apis, options.domain) : undefined;
   if (options.tracing !== false) createSamplingRules(topology, apis, options.stage);
   const monitoring = createMonitoring(topology, functions, transports, apis);
   return { domain: options.domain, tables, transports, resources, functions, apis, protection, cdn, monitoring };

@@ -14,6 +14,7 @@ export { defineRoute, defineService } from "./defineService.js";
 export { routeFunctionNames } from "./functionNames.js";
 export { handlerExport, handlerFile, pascal } from "./names.js";
 export { leavesThroughOutbox, OUTBOX_KEY_PREFIX, OUTBOX_PUBLISHER_HANDLER } from "./outbox.js";
+export { checkRegions, homeRegion, isMultiRegion, regionsFrom, replicaRegions } from "./regions.js";
 export type {
   BucketOptions,
   ResourceDeclaration,
@@ -38,6 +39,7 @@ export type {
   TableNode,
   TopicNode,
   Topology,
+  TopologyOptions,
   Trigger,
 } from "./topology.js";
 export {

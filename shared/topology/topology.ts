@@ -15,6 +15,7 @@ import type {
 import { routeFunctionNames } from "./functionNames.js";
 import { pascal } from "./names.js";
 import { leavesThroughOutbox, OUTBOX_KEY_PREFIX, OUTBOX_PUBLISHER_HANDLER } from "./outbox.js";
+import { checkRegions } from "./regions.js";
 import { type ResourceNode, resourceNode } from "./resources/index.js";
 import { shardsFor } from "./streamShards.js";
 
@@ -194,6 +195,17 @@ export interface Topology {
   /** One per service that publishes events. */
   readonly outboxes: readonly OutboxNode[];
   readonly events: Readonly<Record<string, EventContract>>;
+  /**
+   * The regions the stage runs in, home first (`regions.ts`); absent: one region, the stage's own. With several,
+   * every table is a global table, and so streams both images (what DynamoDB global tables require).
+   */
+  readonly regions?: readonly string[];
+}
+
+/** What a topology is built with beside its services. */
+export interface TopologyOptions {
+  /** The regions the stage runs in, home first (`SUMMIT_REGIONS`); default one region. */
+  readonly regions?: readonly string[];
 }
 
 const ROUTE_DEFAULTS = { memoryMb: 512, timeoutSeconds: 10 };
@@ -265,10 +277,15 @@ const publisherFunctionName = (service: string): string => `${pascal(service)}Ou
  * @example
  * ```ts
  * const topology = buildTopology([users, products, forums, media]);
+ * const everywhere = buildTopology([users, products, forums, media], { regions: ["us-east-1", "eu-west-1"] });
  * topology.subscriptions.find((s) => s.event === "media.MediaProcessed")?.delivery; // { kind: "topic", … }
  * ```
  */
-export function buildTopology(services: readonly ServiceDefinition[]): Topology {
+export function buildTopology(services: readonly ServiceDefinition[], options: TopologyOptions = {}): Topology {
+  const regions = options.regions ? checkRegions(options.regions) : undefined;
+  // Global tables replicate through the tables' streams, which must hold both images.
+  const streamView = (table: TableDefinition): StreamView =>
+    regions && regions.length > 1 ? "NEW_AND_OLD_IMAGES" : (table.stream ?? "NEW_IMAGE");
   const events: Record<string, EventContract> = {};
   for (const service of services) {
     for (const contract of service.publishes) events[contract.type] = contract;
@@ -317,7 +334,7 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
   for (const service of services) {
     const ownTables = Object.keys(service.tables);
     for (const [name, table] of Object.entries(service.tables))
-      tables.push({ ...table, name, service: service.name, stream: table.stream ?? "NEW_IMAGE" });
+      tables.push({ ...table, name, service: service.name, stream: streamView(table) });
     const viaOutbox = service.publishes.filter(leavesThroughOutbox);
     const outbox = viaOutbox.length > 0 ? outboxTable(service) : undefined;
     const ownResources = Object.entries(service.resources ?? {}).map(([name, r]) =>
@@ -486,6 +503,7 @@ export function buildTopology(services: readonly ServiceDefinition[]): Topology 
     subscriptions,
     outboxes,
     events,
+    ...(regions ? { regions } : {}),
   };
 }
 

@@ -7,8 +7,11 @@ import { resourceNameFor } from "../../shared/events/resources.js";
 import { METRICS_NAMESPACE, SERVICE_DIMENSION } from "../../shared/metrics/index.js";
 import {
   filterPolicy,
+  homeRegion,
+  isMultiRegion,
   pascal,
   type ResourceKind,
+  replicaRegions,
   resourcesOfKind,
   rulePattern,
   shardsOnStage,
@@ -1109,6 +1112,70 @@ export function checkCdn(resources: readonly SynthResource[], topology: Topology
 }
 
 /**
+ * The regions: in a single-region stage no table replicates and no DNS record is latency-based. In a multi-region
+ * stage the home region declares every table as a global table, under its fixed name, streaming both images, with a
+ * replica in each other region; a secondary region creates no table and reads the home region's by that name; and in
+ * every region the stage domain's alias records (A, AAAA) are latency-based for that region, one set per region.
+ */
+export function checkRegions(
+  resources: readonly SynthResource[],
+  topology: Topology,
+  domain: string,
+  region: string | undefined = homeRegion(topology),
+): Problems {
+  const problems: Problems = [];
+  const multi = isMultiRegion(topology);
+  const secondary = multi && region !== homeRegion(topology);
+  const expected = [...replicaRegions(topology, region ?? "")].sort();
+  for (const table of topology.tables) {
+    const found = named(resources, "aws:dynamodb/table:Table", `${table.name}Table`);
+    if (!found) {
+      problems.push(`table ${table.name}: not in the stage`);
+      continue;
+    }
+    if (secondary) {
+      if (!found.id)
+        problems.push(`table ${table.name}: created in ${region}, which should use the home region's replica`);
+      else if (!found.id.endsWith(`-${table.name}`))
+        problems.push(`table ${table.name}: reads ${found.id}, not its global name`);
+      continue;
+    }
+    const replicas = arr(found.inputs.replicas)
+      .map((r) => String(obj(r).regionName))
+      .sort();
+    if (!isDeepStrictEqual(replicas, expected))
+      problems.push(`table ${table.name}: replicas ${JSON.stringify(replicas)}, expected ${JSON.stringify(expected)}`);
+    if (expected.length > 0 && found.inputs.streamViewType !== "NEW_AND_OLD_IMAGES")
+      problems.push(
+        `table ${table.name}: a global table streams NEW_AND_OLD_IMAGES, not ${String(found.inputs.streamViewType)}`,
+      );
+    if (expected.length > 0 && !String(found.inputs.name ?? "").endsWith(`-${table.name}`))
+      problems.push(`table ${table.name}: no fixed name the other regions can find it by`);
+  }
+  const records = ofType(resources, "aws:route53/record:Record");
+  const aliases = records.filter(
+    (r) => String(r.inputs.name).replace(/\.$/, "") === domain && arr(r.inputs.aliases).length > 0,
+  );
+  if (aliases.length === 0) problems.push(`no alias record for ${domain}`);
+  for (const record of aliases) {
+    const policies = arr(record.inputs.latencyRoutingPolicies).map((p) => obj(p).region);
+    const what = `${String(record.inputs.type)} ${domain}`;
+    if (!multi) {
+      if (policies.length > 0 || record.inputs.setIdentifier !== undefined)
+        problems.push(`${what}: latency-based in a single-region stage`);
+    } else if (!isDeepStrictEqual(policies, [region]) || record.inputs.setIdentifier !== region)
+      problems.push(
+        `${what}: not latency-based for ${region} (${JSON.stringify(policies)}, ${String(record.inputs.setIdentifier)})`,
+      );
+  }
+  if (!multi)
+    for (const record of records)
+      if (arr(record.inputs.latencyRoutingPolicies).length > 0)
+        problems.push(`${String(record.inputs.name)}: latency-based in a single-region stage`);
+  return problems;
+}
+
+/**
  * Every check above on one synthesized stage, each problem prefixed with the check that found it: what a new check
  * adds is applied to every stage a test hands in.
  */
@@ -1143,6 +1210,7 @@ export function checkStage(result: SynthResult, topology: Topology, domain: stri
     cdn: () => checkCdn(resources, topology),
     encryption: () => checkEncryption(resources, topology),
     apiProtection: () => checkApiProtection(resources, topology, result.app.stage),
+    regions: () => checkRegions(resources, topology, domain),
   };
   return Object.entries(checks).flatMap(([name, check]) => check().map((problem) => `${name}: ${problem}`));
 }

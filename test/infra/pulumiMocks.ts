@@ -51,11 +51,20 @@ function stateFor(args: MockResourceArgs): { id: string; state: Record<string, u
       return { id: arn("sns", name), state: { name, arn: arn("sns", name) } };
     case "aws:kinesis/stream:Stream":
       return { id: arn("kinesis", `stream/${name}`), state: { name, arn: arn("kinesis", `stream/${name}`) } };
-    case "aws:dynamodb/table:Table":
+    case "aws:dynamodb/table:Table": {
+      // A table read by name (`Dynamo.get`) is a global table's replica: it exists, and streams both images.
+      const table = args.id || name;
+      const read = args.id ? { streamEnabled: true, streamViewType: "NEW_AND_OLD_IMAGES" } : {};
       return {
-        id: name,
-        state: { name, arn: arn("dynamodb", `table/${name}`), streamArn: arn("dynamodb", `table/${name}/stream/x`) },
+        id: table,
+        state: {
+          name: table,
+          arn: arn("dynamodb", `table/${table}`),
+          streamArn: arn("dynamodb", `table/${table}/stream/x`),
+          ...read,
+        },
       };
+    }
     case "aws:cloudwatch/eventBus:EventBus":
       return { id: name, state: { name, arn: arn("events", `event-bus/${name}`) } };
     case "aws:cloudwatch/eventRule:EventRule":

@@ -31,6 +31,8 @@ export interface SynthOptions {
   readonly tracing?: boolean;
   /** Kill the synth after this long and fail: a hang is a failure, not a slow test. */
   readonly timeoutMs?: number;
+  /** The region a multi-region topology's stage deploys into (default its home region). */
+  readonly region?: string;
   /** Extra environment for the program (`SUMMIT_DOMAIN`). */
   readonly env?: Record<string, string>;
 }
@@ -181,6 +183,7 @@ export function synthesize(topology: Topology, options: SynthOptions = {}): Prom
       stage,
       topology: serializable(topology),
       ...(options.tracing === false ? { tracing: false } : {}),
+      ...(options.region ? { region: options.region } : {}),
     },
     options,
   );

@@ -28,7 +28,10 @@ interface AppConfig {
 export interface SynthModules {
   readonly run: (program: () => Promise<unknown>) => Promise<Record<string, unknown>>;
   readonly config: AppConfig;
-  readonly deploy: (topology: unknown, options: { stage: string; domain: string; tracing?: boolean }) => unknown;
+  readonly deploy: (
+    topology: unknown,
+    options: { stage: string; domain: string; tracing?: boolean; region?: string },
+  ) => unknown;
   readonly stageDomain: (stage: string, root?: string) => string;
   readonly sst: unknown;
   readonly aws: unknown;
@@ -127,7 +130,12 @@ export async function synthesize(modules: SynthModules): Promise<void> {
         });
         if (request.mode === "config") return (await modules.config.run()) as Record<string, unknown>;
         const domain = modules.stageDomain(request.stage, process.env.SUMMIT_DOMAIN);
-        modules.deploy(request.topology, { stage: request.stage, domain, tracing: request.tracing !== false });
+        modules.deploy(request.topology, {
+          stage: request.stage,
+          domain,
+          tracing: request.tracing !== false,
+          ...(request.region ? { region: request.region } : {}),
+        });
         return { domain };
       });
       return outputs;

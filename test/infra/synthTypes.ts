@@ -26,6 +26,8 @@ export interface SynthRequest {
   /** `deploy`: `deploy(topology)` from `stacks/`; `config`: the whole `sst.config.ts` `run()` over `services/`. */
   readonly mode: "deploy" | "config";
   readonly tracing?: boolean;
+  /** The region the stage deploys into (a multi-region topology's; default its home region). */
+  readonly region?: string;
   readonly root: string;
   readonly work: string;
   readonly platform: string;

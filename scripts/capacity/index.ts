@@ -1,0 +1,12 @@
+export type { BilledService, CostLine, StageCost } from "./cost.js";
+export { BILLED_SERVICES, costOf } from "./cost.js";
+export type { Limit } from "./limits.js";
+export { AWS_LIMITS, firstLimitHit, limitsOf } from "./limits.js";
+export type { CacheLayers, FunctionPlan, RoutePlan, StagePlan, StreamPlan } from "./plan.js";
+export { ALL_CACHES, NO_CACHES, planStage, routeKey } from "./plan.js";
+export type { Price, PriceName, PriceTable, Tier } from "./prices.js";
+export { PRICES, tieredCost } from "./prices.js";
+export type { CapacityReport, StageReport } from "./report.js";
+export { barChart, capacityReport, htmlReport, textReport } from "./report.js";
+export type { RouteLoad, Workload } from "./workload.js";
+export { WORKLOAD } from "./workload.js";
