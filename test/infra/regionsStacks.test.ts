@@ -36,7 +36,7 @@ beforeAll(async () => {
     synthesize(multi),
     synthesize(multi, { region: "eu-west-1" }),
   ]);
-}, 180_000);
+}, 300_000);
 
 afterAll(stopSynth);
 

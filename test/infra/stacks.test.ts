@@ -77,7 +77,7 @@ beforeAll(async () => {
     synthesize(breakHandler(topology)),
     synthesize(buildTopology(fixtureServices)),
   ]);
-}, 180_000);
+}, 300_000);
 
 afterAll(stopSynth);
 

@@ -125,7 +125,8 @@ async function runSynth(
   const requestFile = join(dir, "request.json");
   writeFileSync(requestFile, JSON.stringify(full));
 
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  // Generous: each test file runs its synths side by side, and a loaded 2-core machine takes minutes for them.
+  const timeoutMs = options.timeoutMs ?? 240_000;
   const child = spawn(process.execPath, [BUNDLE], {
     cwd: ROOT,
     env: {

@@ -60,7 +60,7 @@ beforeAll(async () => {
   // Two processes side by side; SUMMIT_DOMAIN is pinned so the machine's environment cannot move the domain.
   const env = { SUMMIT_DOMAIN: ROOT_DOMAIN };
   [ci, production] = await Promise.all([synthesizeConfig({ env }), synthesizeConfig({ stage: "production", env })]);
-}, 180_000);
+}, 300_000);
 
 afterAll(stopSynth);
 
