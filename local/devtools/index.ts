@@ -9,7 +9,7 @@ import { type OpenApiDocument, openApiDocument } from "./openapi.js";
 import { type DevQueuesOptions, queueDepths, redriveQueue } from "./queues.js";
 import { buildServiceMap } from "./serviceMap.js";
 import { serviceMapPage } from "./serviceMapPage.js";
-import { listTraces, traceTimeline } from "./traces.js";
+import { type InvocationLog, listTraces, traceTimeline } from "./traces.js";
 
 export type { OpenApiDocument } from "./openapi.js";
 export { openApiDocument } from "./openapi.js";
@@ -17,8 +17,15 @@ export type { DevQueuesOptions, QueueDepth, RedriveResult } from "./queues.js";
 export { queueDepths, redriveQueue } from "./queues.js";
 export type { MapEdge, MapNode, ServiceMap } from "./serviceMap.js";
 export { buildServiceMap } from "./serviceMap.js";
-export type { TimelineEntry, TraceSummary, TraceTimeline } from "./traces.js";
-export { listTraces, traceTimeline } from "./traces.js";
+export type {
+  InvocationLog,
+  TimelineEntry,
+  TimelineLog,
+  TraceLink,
+  TraceSummary,
+  TraceTimeline,
+} from "./traces.js";
+export { listTraces, traceLinks, traceTimeline } from "./traces.js";
 
 export interface DevRoutesOptions {
   readonly collector: Pick<XrayCollector, "segments">;
@@ -36,6 +43,8 @@ export interface DevRoutesOptions {
    * local emulator and the runtime's invoke. Omitted: those routes answer 404.
    */
   readonly queues?: Omit<DevQueuesOptions, "topology">;
+  /** The function log lines by trace, shown beside the segments of `/_dev/traces/{traceId}`. Omitted: no logs. */
+  readonly logs?: { forTrace(traceId: string): readonly InvocationLog[] };
 }
 
 export type DevRoutes = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -91,7 +100,7 @@ function decoded(segment: string): string | undefined {
  * createServer(async (req, res) => { if (!(await dev(req, res))) routeToServices(req, res); });
  * ```
  */
-export function devRoutes({ collector, topology, local, queues }: DevRoutesOptions): DevRoutes {
+export function devRoutes({ collector, topology, local, queues, logs }: DevRoutesOptions): DevRoutes {
   const documents = new Map<string, OpenApiDocument>();
   /** Built on first use, then kept: the topology does not change while the process runs. */
   const documentOf = (service: string): OpenApiDocument | undefined => {
@@ -127,7 +136,8 @@ export function devRoutes({ collector, topology, local, queues }: DevRoutesOptio
       (p) => /^\/_dev\/traces\/[^/]+$/.test(p),
       (p) => {
         const traceId = decoded(p.slice("/_dev/traces/".length));
-        const timeline = traceId ? traceTimeline(collector.segments(traceId), traceId) : undefined;
+        // Every trace is read: the traces that link to this one are found in theirs.
+        const timeline = traceId ? traceTimeline(collector.segments(), traceId, logs?.forTrace(traceId)) : undefined;
         return timeline ? json(timeline) : problem("not-found", "the collector holds no trace with this id");
       },
     ],

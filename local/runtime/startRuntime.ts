@@ -8,6 +8,7 @@ import { type EventSourceTuning, startEventSources } from "./eventSources/eventS
 import { ShardCheckpoints } from "./eventSources/shardCheckpoints.js";
 import { FunctionPool, type Invocation } from "./FunctionPool.js";
 import { functionEnvironment } from "./functionEnvironment.js";
+import { FunctionLogs } from "./functionLogs.js";
 import type { AuthorizerResult } from "./gateway/cognitoAuthorizer.js";
 import { localPoolAuthorizer } from "./gateway/cognitoAuthorizer.js";
 import { type ExtraRoutes, startGateway } from "./gateway/gateway.js";
@@ -99,9 +100,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const segments = new SegmentSender(emulators.env.AWS_XRAY_DAEMON_ADDRESS ?? "127.0.0.1:2000");
   const root = options.root ?? PROJECT_ROOT;
   const pools = new Map<string, FunctionPool>();
+  const functionLogs = new FunctionLogs();
   for (const fn of topology.functions) {
     const env = functionEnvironment({ fn, resources, emulatorEnv: emulators.env, root, region, accountId, stage });
-    pools.set(fn.name, new FunctionPool({ fn, env, segments, onLog: (name, line) => log?.(`[${name}] ${line}`) }));
+    pools.set(
+      fn.name,
+      new FunctionPool({
+        fn,
+        env,
+        segments,
+        onLog: (name, line) => log?.(`[${name}] ${line}`),
+        onInvocationLog: (name, line, traceHeader) => functionLogs.add(name, line, traceHeader),
+      }),
+    );
   }
   const invoke = (fn: string, event: unknown, traceHeader?: string): Promise<Invocation> => {
     const pool = pools.get(fn);
@@ -118,6 +129,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           topology,
           local: { env: emulators.env, resources },
           queues: { resources, sqs: clients.sqs, invoke },
+          logs: functionLogs,
         })
       : undefined);
   let ready = false;
