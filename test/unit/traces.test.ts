@@ -144,7 +144,7 @@ describe("traceTimeline with trace links", () => {
   });
 
   test("the entry that holds links shows them; a link to a trace the collector lost is still listed", () => {
-    const record = traceTimeline(linkedSegments, K)?.entries.find((e) => e.id === "k000000000000003");
+    const record = traceTimeline(linkedSegments, K)?.entries.find((e) => e.id === "c000000000000003");
     expect(record?.links).toEqual([{ traceId: R2, id: publishOf(2), via: "kinesis" }]);
     const alone = traceTimeline(
       linkedSegments.filter((s) => s.trace_id === K),
@@ -200,7 +200,7 @@ describe("traceTimeline with trace links", () => {
     const log = (traceId: string, ms: number, message: string, extra: Record<string, unknown> = {}) => ({
       at: (BASE + ms / 1000) * 1000,
       traceId,
-      segmentId: "k000000000000001",
+      segmentId: "c000000000000001",
       function: "ForumsCounter",
       message,
       ...extra,
@@ -214,14 +214,14 @@ describe("traceTimeline with trace links", () => {
       {
         time: new Date((BASE + 0.205) * 1000).toISOString(),
         offsetMs: 5,
-        segmentId: "k000000000000001",
+        segmentId: "c000000000000001",
         function: "ForumsCounter",
         message: "first",
       },
       {
         time: new Date((BASE + 0.215) * 1000).toISOString(),
         offsetMs: 15,
-        segmentId: "k000000000000001",
+        segmentId: "c000000000000001",
         function: "ForumsCounter",
         level: "INFO",
         message: "second",
