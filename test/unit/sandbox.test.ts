@@ -2,6 +2,7 @@ import { createSocket } from "node:dgram";
 import { afterAll, describe, expect, test } from "vitest";
 import { FunctionPool } from "../../local/runtime/FunctionPool.js";
 import { FunctionLogs, parseLogLine } from "../../local/runtime/functionLogs.js";
+import { type AttributedLine, InvocationLines } from "../../local/runtime/invocationLines.js";
 import { SegmentSender } from "../../local/runtime/segmentSender.js";
 import type { FunctionNode } from "../../shared/topology/index.js";
 import { parseTraceHeader } from "../../shared/tracing/traceHeader.js";
@@ -314,5 +315,44 @@ describe("FunctionLogs", () => {
     logs.add("F", "no parent", "Root=1-67891233-abcdef012345678912345678");
     logs.add("F", "no header", "");
     expect(logs.forTrace("1-67891233-abcdef012345678912345678").map((l) => l.message)).toEqual(["line 2", "line 3"]);
+  });
+});
+
+describe("InvocationLines", () => {
+  const spans = (stdout: [number, number], stderr: [number, number] = [0, 0]) => ({ stdout, stderr });
+
+  test("places lines by their numbers, whether they arrive before or after the result, or during the next", () => {
+    const out: AttributedLine[] = [];
+    const lines = new InvocationLines((l) => out.push(l));
+    lines.line("stdout", "init"); // line 0, before any invocation
+    lines.start("A");
+    lines.line("stdout", "a1"); // line 1
+    lines.end(spans([1, 3])); // A wrote lines 1 and 2; line 2 is still in the pipe
+    lines.start("B");
+    lines.line("stdout", "a2"); // line 2: A's, read while B runs
+    lines.line("stdout", "stray"); // line 3: written between A and B
+    lines.line("stdout", "b1"); // line 4
+    lines.line("stderr", "b-err"); // stderr line 0
+    lines.end(spans([4, 5], [0, 1]));
+    lines.line("stdout", "late"); // line 5: after B returned
+    expect(out).toEqual([
+      { line: "init", stream: "stdout" },
+      { line: "a1", stream: "stdout", invocation: "A" },
+      { line: "a2", stream: "stdout", invocation: "A" },
+      { line: "stray", stream: "stdout" },
+      { line: "b1", stream: "stdout", invocation: "B" },
+      { line: "b-err", stream: "stderr", invocation: "B" },
+      { line: "late", stream: "stdout" },
+    ]);
+  });
+
+  test("an invocation without spans (the process died) places none of its lines, and pending lines are bounded", () => {
+    const out: AttributedLine[] = [];
+    const lines = new InvocationLines((l) => out.push(l), 2);
+    lines.start("A");
+    for (const text of ["x", "y", "z"]) lines.line("stdout", text);
+    expect(out).toEqual([{ line: "x", stream: "stdout" }]); // the oldest, past the bound, goes out unplaced
+    lines.end(undefined);
+    expect(out.map((l) => l.invocation)).toEqual([undefined, undefined, undefined]);
   });
 });
