@@ -547,8 +547,8 @@ describe("the products service's own events, captured from the bus", () => {
     slow,
     async () => {
       const { created, renamed, described, deleted } = life;
-      // The outbox publisher continues the request's trace, or, where one batch of the table's stream mixes several
-      // requests, links to each (api-contract.md, "Tracing across hops").
+      // The outbox publisher's invocation is a trace of its own (the table's stream starts one) that links to each
+      // request; each event is published in a segment of its request's trace (api-contract.md, "Tracing across hops").
       const publishes = (t: LinkedTimeline | undefined) =>
         (t?.entries ?? []).filter((e) => e.namespace === "aws" && e.operation === "PutEvents" && !e.inProgress);
       for (const [step, reply] of Object.entries({ created, renamed, described, deleted })) {
