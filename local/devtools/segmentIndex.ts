@@ -217,6 +217,21 @@ export function indexTraces(documents: readonly XraySegment[]): TraceIndex[] {
   return [...traces].map(([traceId, entities]) => indexOf(traceId, entities));
 }
 
+/**
+ * Whether a document (or a subsegment nested in it) links to trace `traceId`: a cheap scan, so that a trace's
+ * inbound links are found without indexing every trace the collector holds.
+ *
+ * @example
+ * ```ts
+ * collector.segments().filter((document) => linksTo(document, traceId));
+ * ```
+ */
+export function linksTo(document: unknown, traceId: string, depth = 0): boolean {
+  if (!isObject(document) || depth > 64) return false;
+  if (Array.isArray(document.links) && document.links.some((l) => isObject(l) && l.trace_id === traceId)) return true;
+  return Array.isArray(document.subsegments) && document.subsegments.some((s) => linksTo(s, traceId, depth + 1));
+}
+
 /** Milliseconds between two X-Ray times, to the microsecond X-Ray records (no float noise like 11.999999). */
 export function millis(fromSeconds: number, toSeconds: number): number {
   return Math.round((toSeconds - fromSeconds) * 1_000_000) / 1_000;

@@ -4,6 +4,7 @@ import {
   type EntityCause,
   type EntityLink,
   indexTraces,
+  linksTo,
   millis,
   type TraceEntity,
   type TraceIndex,
@@ -236,7 +237,8 @@ export function traceTimeline(
   traceId: string,
   logs: readonly InvocationLog[] = [],
 ): TraceTimeline | undefined {
-  const traces = indexTraces(segments);
+  // The trace's own documents, and those of other traces that link to it: nothing else is indexed.
+  const traces = indexTraces(segments.filter((s) => s.trace_id === traceId || linksTo(s, traceId)));
   const trace = traces.find((t) => t.traceId === traceId);
   if (!trace || trace.entities.size === 0) return undefined;
   const { start, end } = span([...trace.entities.values()]);
