@@ -11,8 +11,9 @@ export interface LinkDocument {
   readonly attributes: { readonly "messaging.system": LinkVia };
 }
 
-/** X-Ray keeps at most 20 links on one segment document. */
+/** X-Ray keeps at most 20 links on one segment document, and 100 in one trace. */
 export const MAX_LINKS_PER_DOCUMENT = 20;
+export const MAX_LINKS_PER_TRACE = 100;
 
 /** The (sub)segment fields a link is written to: the X-Ray SDK's `addAttribute`, or the document itself. */
 export interface Linkable {

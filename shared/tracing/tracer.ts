@@ -1,6 +1,6 @@
 import { Tracer } from "@aws-lambda-powertools/tracer";
 import xray from "aws-xray-sdk-core";
-import { addLink, type LinkVia } from "./links.js";
+import { addLink, type LinkVia, MAX_LINKS_PER_TRACE } from "./links.js";
 import { formatTraceHeader, parseTraceHeader } from "./traceHeader.js";
 
 /**
@@ -108,6 +108,14 @@ export async function inTraceOf<T>(header: string | undefined, work: () => Promi
  */
 export function linkToProducer(entity: Entity, producerHeader: string | undefined, via: LinkVia): boolean {
   const producer = parseTraceHeader(producerHeader);
-  if (!producer || producer.root === traceIdOf(entity)) return false;
-  return addLink(entity as Parameters<typeof addLink>[0], producer, via);
+  const own = traceIdOf(entity);
+  if (!producer || producer.root === own) return false;
+  // An invocation runs in one trace at a time: count that trace's links, and stop at X-Ray's limit.
+  if (written.traceId !== own) Object.assign(written, { traceId: own, count: 0 });
+  if (written.count >= MAX_LINKS_PER_TRACE) return false;
+  const added = addLink(entity as Parameters<typeof addLink>[0], producer, via);
+  if (added) written.count++;
+  return added;
 }
+
+const written: { traceId?: string; count: number } = { count: 0 };

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { addLink, linkToProducer, MAX_LINKS_PER_DOCUMENT, parseTraceHeader } from "../../shared/tracing/index.js";
+import {
+  addLink,
+  linkToProducer,
+  MAX_LINKS_PER_DOCUMENT,
+  MAX_LINKS_PER_TRACE,
+  parseTraceHeader,
+} from "../../shared/tracing/index.js";
 
 const OWN = "1-65f50000-000000000000000000000001";
 const PRODUCER = "1-65f50000-0000000000000000000000aa";
@@ -43,6 +49,25 @@ describe("linkToProducer", () => {
     expect(link(entity, "not a header", "sqs")).toBe(false);
     expect(link(entity, header(PRODUCER), "sqs")).toBe(false);
     expect(entity.links).toBeUndefined();
+  });
+});
+
+describe("linkToProducer over a whole invocation", () => {
+  test("writes at most 100 links in one trace, then none; the next trace starts again", () => {
+    const producers = (n: number, at: number) =>
+      Array.from({ length: n }, (_, i) => header(`1-65f50002-${String(at + i).padStart(24, "0")}`, "00000000000000a1"));
+    // A trace no other test links from: the count is the invocation's, kept across records.
+    const entities = Array.from({ length: 120 }, () => {
+      const entity = subsegment();
+      entity.segment.trace_id = "1-65f50000-000000000000000000000003";
+      return entity;
+    });
+    const added = entities.map((entity, i) => link(entity, producers(1, i)[0], "kinesis"));
+    expect(added.filter(Boolean)).toHaveLength(MAX_LINKS_PER_TRACE);
+    expect(added.slice(MAX_LINKS_PER_TRACE).some(Boolean)).toBe(false);
+    const next = subsegment();
+    next.segment.trace_id = "1-65f50000-000000000000000000000002";
+    expect(link(next, producers(1, 500)[0], "kinesis")).toBe(true);
   });
 });
 
