@@ -9,7 +9,7 @@ import { DOCS_ASSETS_PATH } from "./docsPage.js";
 import { docsSite } from "./docsSite.js";
 import { buildServiceMap } from "./serviceMap.js";
 import { serviceMapPage } from "./serviceMapPage.js";
-import { listTraces, traceTimeline } from "./traces.js";
+import { type InvocationLog, listTraces, traceTimeline } from "./traces.js";
 
 export type { DevQueuesOptions, QueueDepth, RedriveResult } from "../../shared/ops/queues.js";
 export { queueDepths, redriveQueue } from "../../shared/ops/queues.js";
@@ -19,8 +19,15 @@ export type { OpenApiDocument } from "./openapi.js";
 export { openApiDocument } from "./openapi.js";
 export type { MapEdge, MapNode, ServiceMap } from "./serviceMap.js";
 export { buildServiceMap } from "./serviceMap.js";
-export type { TimelineEntry, TraceSummary, TraceTimeline } from "./traces.js";
-export { listTraces, traceTimeline } from "./traces.js";
+export type {
+  InvocationLog,
+  TimelineEntry,
+  TimelineLog,
+  TraceLink,
+  TraceSummary,
+  TraceTimeline,
+} from "./traces.js";
+export { listTraces, traceLinks, traceTimeline } from "./traces.js";
 
 export interface DevRoutesOptions {
   readonly collector: Pick<XrayCollector, "segments">;
@@ -40,6 +47,8 @@ export interface DevRoutesOptions {
   readonly queues?: Omit<DevQueuesOptions, "topology">;
   /** What `/_dev/metrics` reports: the functions' EMF lines, aggregated. Omitted: that route answers 404. */
   readonly metrics?: Pick<MetricsStore, "report">;
+  /** The function log lines by trace, shown beside the segments of `/_dev/traces/{traceId}`. Omitted: no logs. */
+  readonly logs?: { forTrace(traceId: string): readonly InvocationLog[] };
 }
 
 export type DevRoutes = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -95,7 +104,7 @@ function decoded(segment: string): string | undefined {
  * createServer(async (req, res) => { if (!(await dev(req, res))) routeToServices(req, res); });
  * ```
  */
-export function devRoutes({ collector, topology, local, queues, metrics }: DevRoutesOptions): DevRoutes {
+export function devRoutes({ collector, topology, local, queues, metrics, logs }: DevRoutesOptions): DevRoutes {
   const docs = docsSite(topology, local?.env);
 
   const queueOptions = queues ? { ...queues, topology } : undefined;
@@ -124,7 +133,8 @@ export function devRoutes({ collector, topology, local, queues, metrics }: DevRo
       (p) => /^\/_dev\/traces\/[^/]+$/.test(p),
       (p) => {
         const traceId = decoded(p.slice("/_dev/traces/".length));
-        const timeline = traceId ? traceTimeline(collector.segments(traceId), traceId) : undefined;
+        // Every trace is read: the traces that link to this one are found in theirs.
+        const timeline = traceId ? traceTimeline(collector.segments(), traceId, logs?.forTrace(traceId)) : undefined;
         return timeline ? json(timeline) : problem("not-found", "the collector holds no trace with this id");
       },
     ],

@@ -28,9 +28,31 @@ export interface TraceEntity {
   /** The `aws` object: `operation`, `table_name`, `queue_url`, … */
   readonly aws: Readonly<Record<string, unknown>>;
   readonly annotations: Readonly<Record<string, string | number | boolean>>;
+  /** The (sub)segments of other traces this one links to (`links`, as AWS's OpenTelemetry exporter writes them). */
+  readonly links: readonly EntityLink[];
+  /** The first exception of `cause.exceptions` (X-Ray's shape), when the document records one. */
+  readonly cause?: EntityCause;
   /** Arrival order of the document that carried it (a later copy of the same id replaces an earlier one). */
   readonly order: number;
 }
+
+/** A link from a (sub)segment to a (sub)segment of another trace, and the hop it crossed (`messaging.system`). */
+export interface EntityLink {
+  readonly traceId: string;
+  readonly id: string;
+  /** `kinesis`, `sqs`, `sns`, `eventbridge`, `dynamodb-streams`; `unknown` when the link does not say. */
+  readonly via: string;
+}
+
+/** What failed, as X-Ray's `cause.exceptions[0]` says it. */
+export interface EntityCause {
+  readonly type?: string;
+  readonly message?: string;
+}
+
+/** X-Ray keeps at most 20 links on one document and 100 in one trace: more are dropped, as the service does. */
+export const MAX_LINKS_PER_DOCUMENT = 20;
+export const MAX_LINKS_PER_TRACE = 100;
 
 /** The entities of one trace, deduplicated by id, with their family links. */
 export interface TraceIndex {
@@ -58,7 +80,28 @@ function annotationsOf(value: unknown): Record<string, string | number | boolean
   return annotations;
 }
 
+function linksOf(value: unknown): EntityLink[] {
+  if (!Array.isArray(value)) return [];
+  return value.slice(0, MAX_LINKS_PER_DOCUMENT).flatMap((link): EntityLink[] => {
+    if (!isObject(link) || typeof link.trace_id !== "string" || typeof link.id !== "string") return [];
+    const attributes = isObject(link.attributes) ? link.attributes : {};
+    const via = attributes["messaging.system"];
+    return [{ traceId: link.trace_id, id: link.id, via: typeof via === "string" && via !== "" ? via : "unknown" }];
+  });
+}
+
+function causeOf(value: unknown): EntityCause | undefined {
+  if (!isObject(value) || !Array.isArray(value.exceptions)) return undefined;
+  const [first] = value.exceptions;
+  if (!isObject(first)) return undefined;
+  const type = typeof first.type === "string" ? first.type : undefined;
+  const message = typeof first.message === "string" ? first.message : undefined;
+  if (type === undefined && message === undefined) return undefined;
+  return { ...(type === undefined ? {} : { type }), ...(message === undefined ? {} : { message }) };
+}
+
 function entityOf(document: Json, traceId: string, kind: TraceEntity["kind"], parentId: unknown, order: number) {
+  const cause = causeOf(document.cause);
   const start = numberOr(document.start_time);
   const end = numberOr(document.end_time);
   const http = isObject(document.http) ? document.http : {};
@@ -80,6 +123,8 @@ function entityOf(document: Json, traceId: string, kind: TraceEntity["kind"], pa
     ...(numberOr(response.status) === undefined ? {} : { status: numberOr(response.status) }),
     aws: isObject(document.aws) ? document.aws : {},
     annotations: annotationsOf(document.annotations),
+    links: linksOf(document.links),
+    ...(cause ? { cause } : {}),
     order,
   };
   return entity;
@@ -111,7 +156,19 @@ function collect(
 const byStart = (a: TraceEntity, b: TraceEntity): number =>
   (a.start ?? Number.POSITIVE_INFINITY) - (b.start ?? Number.POSITIVE_INFINITY) || a.order - b.order;
 
+/** Keeps the first {@link MAX_LINKS_PER_TRACE} links of a trace, in arrival order. */
+function capLinks(entities: Map<string, TraceEntity>): void {
+  let left = MAX_LINKS_PER_TRACE;
+  for (const entity of [...entities.values()].sort((a, b) => a.order - b.order)) {
+    if (entity.links.length === 0) continue;
+    const kept = entity.links.slice(0, Math.max(0, left));
+    left -= kept.length;
+    if (kept.length < entity.links.length) entities.set(entity.id, { ...entity, links: kept });
+  }
+}
+
 function indexOf(traceId: string, entities: Map<string, TraceEntity>): TraceIndex {
+  capLinks(entities);
   const children = new Map<string, TraceEntity[]>();
   for (const entity of entities.values()) {
     if (entity.parentId === undefined) continue;
@@ -158,6 +215,21 @@ export function indexTraces(documents: readonly XraySegment[]): TraceIndex[] {
     collect(entities, document, document.trace_id, kind, document.parent_id, order);
   });
   return [...traces].map(([traceId, entities]) => indexOf(traceId, entities));
+}
+
+/**
+ * Whether a document (or a subsegment nested in it) links to trace `traceId`: a cheap scan, so that a trace's
+ * inbound links are found without indexing every trace the collector holds.
+ *
+ * @example
+ * ```ts
+ * collector.segments().filter((document) => linksTo(document, traceId));
+ * ```
+ */
+export function linksTo(document: unknown, traceId: string, depth = 0): boolean {
+  if (!isObject(document) || depth > 64) return false;
+  if (Array.isArray(document.links) && document.links.some((l) => isObject(l) && l.trace_id === traceId)) return true;
+  return Array.isArray(document.subsegments) && document.subsegments.some((s) => linksTo(s, traceId, depth + 1));
 }
 
 /** Milliseconds between two X-Ray times, to the microsecond X-Ray records (no float noise like 11.999999). */

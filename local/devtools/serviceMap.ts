@@ -1,6 +1,6 @@
 import type { XraySegment } from "../emulators/xrayCollector.js";
 import { awsServiceOf, CLIENT_NODE, inferredNode, type MapNode, segmentNode } from "./inferredNode.js";
-import { indexTraces, millis, type TraceEntity, type TraceIndex } from "./segmentIndex.js";
+import { type EntityLink, indexTraces, millis, type TraceEntity, type TraceIndex } from "./segmentIndex.js";
 
 export type { MapNode } from "./inferredNode.js";
 
@@ -16,6 +16,8 @@ export interface MapEdge {
   readonly faults: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Every call on the edge crossed a trace link (a Kinesis hop, a record of a mixed batch): drawn dashed. */
+  readonly linked?: true;
 }
 
 export interface ServiceMap {
@@ -47,7 +49,7 @@ const isAsyncHop = (call: TraceEntity): boolean => call.namespace === "aws" && a
 
 class MapBuilder {
   private readonly nodes = new Map<string, MapNode>();
-  private readonly calls = new Map<string, { source: string; target: string; calls: TraceEntity[] }>();
+  private readonly calls = new Map<string, { source: string; target: string; calls: TraceEntity[]; linked: boolean }>();
 
   node(node: MapNode): string {
     if (!this.nodes.has(node.id)) this.nodes.set(node.id, node);
@@ -55,20 +57,21 @@ class MapBuilder {
   }
 
   /** One call on the edge; a call still in progress draws nothing yet. */
-  call(source: MapNode, target: MapNode, call: TraceEntity): void {
+  call(source: MapNode, target: MapNode, call: TraceEntity, linked = false): void {
     if (call.inProgress || call.start === undefined || call.end === undefined) return;
     const from = this.node(source);
     const to = this.node(target);
     const key = `${from}\u0000${to}`;
-    const edge = this.calls.get(key) ?? { source: from, target: to, calls: [] };
+    const edge = this.calls.get(key) ?? { source: from, target: to, calls: [], linked: true };
     edge.calls.push(call);
+    edge.linked &&= linked;
     this.calls.set(key, edge);
   }
 
   build(): ServiceMap {
     const nodes = [...this.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
     const edges = [...this.calls.values()]
-      .map(({ source, target, calls }): MapEdge => {
+      .map(({ source, target, calls, linked }): MapEdge => {
         const durations = calls.map((c) => millis(c.start ?? 0, c.end ?? 0)).sort((a, b) => a - b);
         const outcomes = calls.map(outcomeOf);
         return {
@@ -79,6 +82,7 @@ class MapBuilder {
           faults: outcomes.filter((o) => o === "fault").length,
           p50Ms: percentile(durations, 50),
           p99Ms: percentile(durations, 99),
+          ...(linked ? { linked: true as const } : {}),
         };
       })
       .sort((a, b) => a.source.localeCompare(b.source) || a.target.localeCompare(b.target));
@@ -110,23 +114,63 @@ function publishesUnder(trace: TraceIndex, entity: TraceEntity, at: number): Tra
 function callerOf(trace: TraceIndex, segment: TraceEntity): MapNode | undefined {
   if (segment.parentId === undefined) return CLIENT_NODE;
   const parent = trace.entities.get(segment.parentId);
-  if (!parent) return undefined;
-  if (parent.kind === "subsegment" && isAsyncHop(parent)) return inferredNode(parent);
-  const owner = trace.ownerOf(parent);
+  return parent ? hopNode(trace, parent, segment.start) : undefined;
+}
+
+/** The node a consumer that started at `at` was reached from, when `from` (of `trace`) carried it there. */
+function hopNode(trace: TraceIndex, from: TraceEntity, at: number | undefined): MapNode | undefined {
+  if (from.kind === "subsegment" && isAsyncHop(from)) return inferredNode(from);
+  const owner = trace.ownerOf(from);
   if (!owner) return undefined;
-  const local = parent.kind === "segment" || parent.namespace === undefined;
-  const publishes = local && segment.start !== undefined ? publishesUnder(trace, parent, segment.start) : [];
+  const local = from.kind === "segment" || from.namespace === undefined;
+  const publishes = local && at !== undefined ? publishesUnder(trace, from, at) : [];
   const [only] = publishes;
   return only && publishes.length === 1 ? inferredNode(only) : segmentNode(owner);
 }
 
-function addTrace(map: MapBuilder, trace: TraceIndex): void {
+/** The links a segment's invocation holds: on the segment and on its own subsegments (not other services'). */
+function linksUnder(trace: TraceIndex, segment: TraceEntity): EntityLink[] {
+  const links = [...segment.links];
+  const visit = (node: TraceEntity, hops: number): void => {
+    if (hops > trace.entities.size) return;
+    for (const child of trace.children(node.id)) {
+      if (child.kind === "segment") continue;
+      links.push(...child.links);
+      visit(child, hops + 1);
+    }
+  };
+  visit(segment, 0);
+  return links;
+}
+
+/**
+ * The transport nodes a consumer segment was reached from through links, each once per invocation. A link over the
+ * table's stream is left out: the outbox publisher's segment in the request's trace already draws table →
+ * publisher. Links whose (sub)segment has not arrived draw nothing yet.
+ */
+function linkedCallers(traces: ReadonlyMap<string, TraceIndex>, links: readonly EntityLink[], at: number | undefined) {
+  const callers = new Map<string, MapNode>();
+  for (const link of links) {
+    if (link.via === "dynamodb-streams") continue;
+    const producer = traces.get(link.traceId);
+    const from = producer?.entities.get(link.id);
+    const node = producer && from ? hopNode(producer, from, at) : undefined;
+    if (node) callers.set(node.id, node);
+  }
+  return [...callers.values()];
+}
+
+function addTrace(map: MapBuilder, trace: TraceIndex, traces: ReadonlyMap<string, TraceIndex>): void {
   for (const entity of trace.entities.values()) {
     if (entity.kind === "segment") {
       const node = segmentNode(entity);
       map.node(node);
+      const links = linksUnder(trace, entity);
       const caller = callerOf(trace, entity);
-      if (caller) map.call(caller, node, entity);
+      // A linked invocation that started its own trace has no client in front: its callers are the links.
+      if (caller && !(caller === CLIENT_NODE && links.length > 0)) map.call(caller, node, entity);
+      for (const linked of linkedCallers(traces, links, entity.start))
+        if (linked.id !== caller?.id) map.call(linked, node, entity, true);
       continue;
     }
     if (entity.namespace !== "aws" && entity.namespace !== "remote") continue; // local work: no node
@@ -143,7 +187,9 @@ function addTrace(map: MapBuilder, trace: TraceIndex): void {
  * origin type), a client node in front of each trace's entry point, an inferred node per downstream AWS resource
  * or remote service called, and an edge per caller → callee with request, error and fault counts and latency
  * percentiles. A consumer whose segment hangs under a publish call (SQS, SNS, EventBridge, Kinesis) is drawn
- * after the resource it consumed from: `ShopTable ← ShopPlaceOrder → EventBridge → LedgerRecord`.
+ * after the resource it consumed from: `ShopTable ← ShopPlaceOrder → EventBridge → LedgerRecord`; one whose trace
+ * links to the publish call (a Kinesis consumer, a record of a mixed batch) is drawn the same way, once per
+ * invocation, on an edge marked `linked`.
  *
  * @example
  * ```ts
@@ -152,6 +198,7 @@ function addTrace(map: MapBuilder, trace: TraceIndex): void {
  */
 export function buildServiceMap(segments: readonly XraySegment[]): ServiceMap {
   const map = new MapBuilder();
-  for (const trace of indexTraces(segments)) addTrace(map, trace);
+  const traces = new Map(indexTraces(segments).map((trace) => [trace.traceId, trace]));
+  for (const trace of traces.values()) addTrace(map, trace, traces);
   return map.build();
 }

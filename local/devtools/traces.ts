@@ -1,6 +1,14 @@
 import type { XraySegment } from "../emulators/xrayCollector.js";
 import { inferredNode } from "./inferredNode.js";
-import { indexTraces, millis, type TraceEntity, type TraceIndex } from "./segmentIndex.js";
+import {
+  type EntityCause,
+  type EntityLink,
+  indexTraces,
+  linksTo,
+  millis,
+  type TraceEntity,
+  type TraceIndex,
+} from "./segmentIndex.js";
 
 /** One line of the trace list, as the console's trace list shows it. */
 export interface TraceSummary {
@@ -43,6 +51,45 @@ export interface TimelineEntry {
   readonly fault: boolean;
   readonly throttle: boolean;
   readonly annotations: Readonly<Record<string, string | number | boolean>>;
+  /** What failed (`cause.exceptions[0]`), on an entry whose document records it. */
+  readonly cause?: EntityCause;
+  /** The (sub)segments of other traces this entry links to, on an entry that has links. */
+  readonly links?: readonly EntityLink[];
+}
+
+/**
+ * A trace this one is joined to by a link: `out`, a trace that continued this one asynchronously (its documents
+ * link here); `in`, a trace this one links to (its cause). `via` is the hop (`kinesis`, `dynamodb-streams`…).
+ */
+export interface TraceLink {
+  readonly traceId: string;
+  readonly direction: "out" | "in";
+  readonly via: string;
+}
+
+/** A log line a function wrote while one invocation ran, as the runtime attributed it. */
+export interface InvocationLog {
+  /** Epoch milliseconds the line was received. */
+  readonly at: number;
+  readonly traceId: string;
+  /** The invocation's function segment. */
+  readonly segmentId: string;
+  readonly function: string;
+  readonly level?: string;
+  readonly message: string;
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+/** A log line beside the segments of the timeline. */
+export interface TimelineLog {
+  readonly time: string;
+  /** From the start of the trace. */
+  readonly offsetMs: number;
+  readonly segmentId: string;
+  readonly function: string;
+  readonly level?: string;
+  readonly message: string;
+  readonly fields?: Readonly<Record<string, unknown>>;
 }
 
 export interface TraceTimeline {
@@ -50,6 +97,8 @@ export interface TraceTimeline {
   readonly startedAt: string;
   readonly durationMs: number;
   readonly entries: readonly TimelineEntry[];
+  readonly links: readonly TraceLink[];
+  readonly logs: readonly TimelineLog[];
 }
 
 const failed = (e: TraceEntity): boolean => e.error || e.fault || e.throttle || (e.status ?? 0) >= 400;
@@ -130,21 +179,67 @@ function entryOf(entity: TraceEntity, depth: number, traceStart: number): Timeli
     fault: faulted(entity),
     throttle: entity.throttle,
     annotations: entity.annotations,
+    ...(entity.cause ? { cause: entity.cause } : {}),
+    ...(entity.links.length > 0 ? { links: entity.links } : {}),
+  };
+}
+
+/**
+ * The traces `traceId` is linked to, both ways, each (trace, direction, hop) once: `in` for the links its own
+ * documents hold, `out` for the links other traces' documents hold to it.
+ *
+ * @example
+ * ```ts
+ * traceLinks(indexTraces(collector.segments()), traceId); // [{ traceId: "1-…", direction: "out", via: "kinesis" }]
+ * ```
+ */
+export function traceLinks(traces: readonly TraceIndex[], traceId: string): TraceLink[] {
+  const links = new Map<string, TraceLink>();
+  const add = (link: TraceLink) => links.set(`${link.direction} ${link.traceId} ${link.via}`, link);
+  for (const trace of traces) {
+    for (const entity of trace.entities.values()) {
+      for (const link of entity.links) {
+        if (trace.traceId === traceId && link.traceId !== traceId)
+          add({ traceId: link.traceId, direction: "in", via: link.via });
+        else if (trace.traceId !== traceId && link.traceId === traceId)
+          add({ traceId: trace.traceId, direction: "out", via: link.via });
+      }
+    }
+  }
+  return [...links.values()];
+}
+
+function logOf(log: InvocationLog, traceStart: number): TimelineLog {
+  return {
+    time: new Date(log.at).toISOString(),
+    offsetMs: millis(traceStart, log.at / 1000),
+    segmentId: log.segmentId,
+    function: log.function,
+    ...(log.level === undefined ? {} : { level: log.level }),
+    message: log.message,
+    ...(log.fields === undefined ? {} : { fields: log.fields }),
   };
 }
 
 /**
  * One trace as a timeline: every segment and subsegment, each under its caller (a consumer's function segment
  * under the publish call that carried its trace header), children in start order, with offsets from the start
- * of the trace. Undefined for a trace the collector does not hold.
+ * of the trace; the traces linked to it both ways (`segments` holds every trace, so links from others are found);
+ * and the log lines of its invocations, in time order. Undefined for a trace the collector does not hold.
  *
  * @example
  * ```ts
- * traceTimeline(collector.segments(traceId), traceId)?.entries.map((e) => `${"  ".repeat(e.depth)}${e.name}`);
+ * traceTimeline(collector.segments(), traceId)?.entries.map((e) => `${"  ".repeat(e.depth)}${e.name}`);
  * ```
  */
-export function traceTimeline(segments: readonly XraySegment[], traceId: string): TraceTimeline | undefined {
-  const trace = indexTraces(segments.filter((s) => s.trace_id === traceId))[0];
+export function traceTimeline(
+  segments: readonly XraySegment[],
+  traceId: string,
+  logs: readonly InvocationLog[] = [],
+): TraceTimeline | undefined {
+  // The trace's own documents, and those of other traces that link to it: nothing else is indexed.
+  const traces = indexTraces(segments.filter((s) => s.trace_id === traceId || linksTo(s, traceId)));
+  const trace = traces.find((t) => t.traceId === traceId);
   if (!trace || trace.entities.size === 0) return undefined;
   const { start, end } = span([...trace.entities.values()]);
   const entries: TimelineEntry[] = [];
@@ -158,5 +253,15 @@ export function traceTimeline(segments: readonly XraySegment[], traceId: string)
   for (const root of rootsOf(trace)) visit(root, 0);
   // Whatever a malformed parent loop kept out is still shown, at the top level.
   for (const entity of [...trace.entities.values()].sort(byStart)) visit(entity, 0);
-  return { traceId, startedAt: new Date(start * 1000).toISOString(), durationMs: millis(start, end), entries };
+  return {
+    traceId,
+    startedAt: new Date(start * 1000).toISOString(),
+    durationMs: millis(start, end),
+    entries,
+    links: traceLinks(traces, traceId),
+    logs: logs
+      .filter((log) => log.traceId === traceId)
+      .sort((a, b) => a.at - b.at)
+      .map((log) => logOf(log, start)),
+  };
 }

@@ -1,6 +1,7 @@
 import type { FunctionNode } from "../../shared/topology/index.js";
 import { formatTraceHeader, newSegmentId, newTraceId, parseTraceHeader } from "../../shared/tracing/traceHeader.js";
-import { type InvocationOutcome, Sandbox } from "./Sandbox.js";
+import type { InvocationErrorBody } from "./protocol.js";
+import { type InitSpan, type InvocationOutcome, Sandbox } from "./Sandbox.js";
 import type { SegmentSender } from "./segmentSender.js";
 
 export interface FunctionPoolOptions {
@@ -11,6 +12,8 @@ export interface FunctionPoolOptions {
   readonly maxSandboxes?: number;
   readonly segments?: SegmentSender;
   readonly onLog?: (fn: string, line: string) => void;
+  /** Each line an invocation wrote, with the trace header it ran under (its function segment as `Parent`). */
+  readonly onInvocationLog?: (fn: string, line: string, traceHeader: string) => void;
 }
 
 export interface Invocation {
@@ -65,8 +68,9 @@ export class FunctionPool {
       origin: "AWS::Lambda::Function",
       start_time: start,
       end_time: Date.now() / 1000,
-      ...(outcome.ok ? {} : { fault: true, cause: { exceptions: [{ message: outcome.error.errorMessage }] } }),
+      ...(outcome.ok ? {} : { fault: true, cause: causeOf(outcome.error) }),
       aws: { function_name: this.name, ...(outcome.initMs === undefined ? {} : { init_ms: outcome.initMs }) },
+      ...(outcome.init ? { subsegments: [initialization(outcome.init)] } : {}),
     });
     return { outcome, traceHeader: header };
   }
@@ -83,6 +87,7 @@ export class FunctionPool {
         env: this.options.env,
         timeoutMs: this.options.fn.timeoutSeconds * 1000,
         onLog: (line) => this.options.onLog?.(this.name, line),
+        onInvocationLog: (line, _stream, traceHeader) => this.options.onInvocationLog?.(this.name, line, traceHeader),
       });
       sandbox.busy = true;
       this.sandboxes.push(sandbox);
@@ -107,4 +112,28 @@ export class FunctionPool {
     await Promise.all(this.sandboxes.map((s) => s.stop()));
     this.sandboxes.length = 0;
   }
+}
+
+/** The cold start, as Lambda records it in the function segment: an `Initialization` subsegment over the init. */
+function initialization(init: InitSpan) {
+  return { id: newSegmentId(), name: "Initialization", start_time: init.startMs / 1000, end_time: init.endMs / 1000 };
+}
+
+/** One frame of `    at fn (file:line:col)`, as X-Ray's `stack` entries hold it. */
+const FRAME = /^\s*at (?:(.+?) \()?(.+?):(\d+):\d+\)?$/;
+
+/**
+ * A failed invocation's `cause`, in X-Ray's shape (`exceptions: [{ id, type, message, stack }]`), from what the
+ * function reported (`errorType`, `errorMessage`, `trace`).
+ */
+export function causeOf(error: InvocationErrorBody) {
+  const stack = (error.trace ?? []).flatMap((text) => {
+    const match = FRAME.exec(text);
+    return match ? [{ ...(match[1] ? { label: match[1] } : {}), path: match[2]!, line: Number(match[3]) }] : [];
+  });
+  return {
+    exceptions: [
+      { id: newSegmentId(), type: error.errorType, message: error.errorMessage, ...(stack.length ? { stack } : {}) },
+    ],
+  };
 }

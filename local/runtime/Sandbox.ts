@@ -1,24 +1,42 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { InvocationLines } from "./invocationLines.js";
 import type { InvocationErrorBody, InvokeMessage, SandboxMessage } from "./protocol.js";
 
 const ENTRY = fileURLToPath(new URL("./sandboxProcess.ts", import.meta.url));
 
+/** `initMs` and `init` are set on the first invocation of an environment (its cold start). */
 export type InvocationOutcome =
-  | { readonly ok: true; readonly value: unknown; readonly durationMs: number; readonly initMs?: number }
+  | {
+      readonly ok: true;
+      readonly value: unknown;
+      readonly durationMs: number;
+      readonly initMs?: number;
+      readonly init?: InitSpan;
+    }
   | {
       readonly ok: false;
       readonly kind: "function" | "timeout" | "init";
       readonly error: InvocationErrorBody;
       readonly durationMs: number;
       readonly initMs?: number;
+      readonly init?: InitSpan;
     };
 
 export interface SandboxOptions {
   readonly env: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
+  /** Every line the process writes, as it is read. */
   readonly onLog?: (line: string, stream: "stdout" | "stderr") => void;
+  /** Each line an invocation wrote, once placed, with the trace header the invocation ran under. */
+  readonly onInvocationLog?: (line: string, stream: "stdout" | "stderr", traceHeader: string) => void;
+}
+
+/** When the environment's init ran (epoch ms): Lambda records it as the cold start's `Initialization`. */
+export interface InitSpan {
+  readonly startMs: number;
+  readonly endMs: number;
 }
 
 /**
@@ -27,7 +45,8 @@ export interface SandboxOptions {
  */
 export class Sandbox {
   private readonly child: ChildProcess;
-  private readonly ready: Promise<{ initMs: number } | { error: InvocationErrorBody }>;
+  private readonly ready: Promise<{ initMs: number; init: InitSpan } | { error: InvocationErrorBody }>;
+  private readonly lines: InvocationLines;
   private pending?: { id: string; resolve: (message: SandboxMessage) => void };
   private exited = false;
   private killed = false;
@@ -35,6 +54,10 @@ export class Sandbox {
   busy = false;
 
   constructor(private readonly options: SandboxOptions) {
+    const startMs = Date.now();
+    this.lines = new InvocationLines(({ line, stream, invocation }) => {
+      if (invocation !== undefined && line) options.onInvocationLog?.(line, stream, invocation);
+    });
     this.child = fork(ENTRY, [], {
       env: { ...options.env },
       execArgv: ["--import", "tsx"],
@@ -47,12 +70,15 @@ export class Sandbox {
         buffered += chunk;
         const lines = buffered.split("\n");
         buffered = lines.pop() ?? "";
-        for (const line of lines) if (line) options.onLog?.(line, stream);
+        for (const line of lines) {
+          this.lines.line(stream, line);
+          if (line) options.onLog?.(line, stream);
+        }
       });
     }
     this.ready = new Promise((resolve) => {
       const onMessage = (message: SandboxMessage) => {
-        if (message.type === "ready") resolve({ initMs: message.initMs });
+        if (message.type === "ready") resolve({ initMs: message.initMs, init: { startMs, endMs: Date.now() } });
         else if (message.type === "init-error") resolve({ error: message.error });
         else return;
         this.child.off("message", onMessage);
@@ -88,7 +114,7 @@ export class Sandbox {
     this.busy = true;
     try {
       const ready = await this.ready;
-      const initMs = !this.coldStartReported && "initMs" in ready ? ready.initMs : undefined;
+      const cold = !this.coldStartReported && "initMs" in ready ? ready : undefined;
       this.coldStartReported = true;
       if ("error" in ready) {
         this.kill();
@@ -104,6 +130,7 @@ export class Sandbox {
         deadlineMs: Date.now() + this.options.timeoutMs,
       };
       let timer: NodeJS.Timeout | undefined;
+      this.lines.start(traceHeader);
       const result = await new Promise<SandboxMessage | "timeout">((resolve) => {
         this.pending = { id, resolve };
         timer = setTimeout(() => resolve("timeout"), this.options.timeoutMs);
@@ -111,8 +138,9 @@ export class Sandbox {
       });
       clearTimeout(timer);
       this.pending = undefined;
+      this.lines.end(result !== "timeout" && result.type === "result" ? result.lines : undefined);
       const durationMs = performance.now() - started;
-      const init = initMs === undefined ? {} : { initMs };
+      const init = cold ? { initMs: cold.initMs, init: cold.init } : {};
       if (result === "timeout") {
         this.kill();
         const seconds = (this.options.timeoutMs / 1000).toFixed(2);

@@ -15,6 +15,16 @@ export interface ResultMessage {
   readonly ok: boolean;
   readonly value?: unknown;
   readonly error?: InvocationErrorBody;
+  /**
+   * The lines the invocation wrote, as `[first, end)` line numbers of each stream since the process started: the
+   * runtime reads the streams apart from these messages, so it attributes each line by its number, not its arrival.
+   */
+  readonly lines?: LineSpans;
+}
+
+export interface LineSpans {
+  readonly stdout: readonly [number, number];
+  readonly stderr: readonly [number, number];
 }
 
 export interface ReadyMessage {

@@ -4,11 +4,27 @@
  * invocation it sets `_X_AMZN_TRACE_ID`, which is safe only because invocations never overlap here.
  */
 import { pathToFileURL } from "node:url";
-import type { InvocationErrorBody, InvokeMessage, SandboxMessage } from "./protocol.js";
+import type { InvocationErrorBody, InvokeMessage, LineSpans, SandboxMessage } from "./protocol.js";
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 const send = (message: SandboxMessage) => process.send?.(message);
+
+/** Lines written to each stream so far: the runtime attributes every line to an invocation by its number. */
+const written = { stdout: 0, stderr: 0 };
+for (const name of ["stdout", "stderr"] as const) {
+  const stream = process[name];
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : "";
+    for (const char of text) if (char === "\n") written[name]++;
+    return write(chunk, ...rest);
+  }) as typeof stream.write;
+}
+const spanSince = (from: typeof written): LineSpans => ({
+  stdout: [from.stdout, written.stdout],
+  stderr: [from.stderr, written.stderr],
+});
 
 function errorBody(error: unknown): InvocationErrorBody {
   if (error instanceof Error) {
@@ -55,12 +71,13 @@ handlerPromise.then(
 process.on("message", async (message: InvokeMessage) => {
   if (message.type !== "invoke") return;
   process.env._X_AMZN_TRACE_ID = message.traceHeader;
+  const from = { ...written };
   try {
     const handler = await handlerPromise;
     const value = await handler(message.event, context(message));
-    send({ type: "result", id: message.id, ok: true, value });
+    send({ type: "result", id: message.id, ok: true, value, lines: spanSince(from) });
   } catch (error) {
-    send({ type: "result", id: message.id, ok: false, error: errorBody(error) });
+    send({ type: "result", id: message.id, ok: false, error: errorBody(error), lines: spanSince(from) });
   } finally {
     delete process.env._X_AMZN_TRACE_ID;
   }

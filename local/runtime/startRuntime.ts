@@ -8,6 +8,7 @@ import { type EventSourceTuning, startEventSources } from "./eventSources/eventS
 import { ShardCheckpoints } from "./eventSources/shardCheckpoints.js";
 import { FunctionPool, type Invocation } from "./FunctionPool.js";
 import { functionArn, functionEnvironment } from "./functionEnvironment.js";
+import { FunctionLogs } from "./functionLogs.js";
 import type { AuthorizerResult } from "./gateway/cognitoAuthorizer.js";
 import { localPoolAuthorizer } from "./gateway/cognitoAuthorizer.js";
 import { type ExtraRoutes, startGateway } from "./gateway/gateway.js";
@@ -111,9 +112,19 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     log?.(`[${name}] ${line}`);
   };
   const pools = new Map<string, FunctionPool>();
+  const functionLogs = new FunctionLogs();
   for (const fn of topology.functions) {
     const env = functionEnvironment({ fn, resources, emulatorEnv: emulators.env, root, region, accountId, stage });
-    pools.set(fn.name, new FunctionPool({ fn, env, segments, onLog }));
+    pools.set(
+      fn.name,
+      new FunctionPool({
+        fn,
+        env,
+        segments,
+        onLog,
+        onInvocationLog: (name, line, traceHeader) => functionLogs.add(name, line, traceHeader),
+      }),
+    );
   }
   const invoke = (fn: string, event: unknown, traceHeader?: string): Promise<Invocation> => {
     const pool = pools.get(fn);
@@ -131,6 +142,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           local: { env: emulators.env, resources },
           queues: { resources, sqs: clients.sqs, invoke },
           metrics,
+          logs: functionLogs,
         })
       : undefined);
   let ready = false;

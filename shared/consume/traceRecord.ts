@@ -1,12 +1,17 @@
 import type { Envelope } from "../events/envelope.js";
-import { parseTraceHeader, tracer } from "../tracing/index.js";
+import { type LinkVia, linkToProducer, parseTraceHeader, tracer } from "../tracing/index.js";
 import type { RecordSource } from "./types.js";
+
+/** The hop a record came through, as a link names it: an outbox item came off the table's stream. */
+const linkVia = (source: RecordSource): LinkVia => (source === "dynamodb" ? "dynamodb-streams" : source);
 
 /**
  * Runs one record's work in its own subsegment, annotated with the event and linked to the producer's trace.
- * EventBridge, SNS and SQS carry the trace to the invocation themselves; a Kinesis batch carries none, so the
- * producer's trace id (from the envelope) is an annotation, searchable in the console, and its full header
- * metadata: the link X-Ray lets us make. Outside a traced invocation this just runs `work`.
+ * EventBridge, SNS and SQS carry the trace to the invocation themselves; a stream batch carries none (Lambda starts
+ * a trace of its own), and a queue batch continues its first record's: wherever the record's producer (the
+ * envelope's header) is another trace than the invocation's, the subsegment links to the producer's publish call,
+ * as X-Ray's trace linking does. The producer's trace id is also an annotation, searchable in the console.
+ * Outside a traced invocation this just runs `work`.
  *
  * @example
  * ```ts
@@ -27,6 +32,7 @@ export async function traceRecord<T>(envelope: Envelope, source: RecordSource, w
     const producer = parseTraceHeader(envelope.traceHeader);
     if (producer) subsegment.addAnnotation("producerTraceId", producer.root);
     if (envelope.traceHeader) subsegment.addMetadata("producerTraceHeader", envelope.traceHeader);
+    linkToProducer(subsegment, envelope.traceHeader, linkVia(source));
     return await work();
   } catch (error) {
     subsegment.addError(error instanceof Error ? error : String(error));

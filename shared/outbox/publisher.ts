@@ -5,6 +5,7 @@ import type { EventContract } from "../events/defineEvent.js";
 import type { Envelope } from "../events/envelope.js";
 import { consumerStack } from "../middleware/consumerStack.js";
 import { PublishError, type PublishOptions, publishEnvelope } from "../publish/index.js";
+import { inTraceOf } from "../tracing/index.js";
 
 /** Failures no retry can cure: the event itself is wrong for its transport. */
 const PERMANENT = new Set(["EntryTooLarge", "InvalidPartitionKey"]);
@@ -12,7 +13,10 @@ const PERMANENT = new Set(["EntryTooLarge", "InvalidPartitionKey"]);
 /**
  * The outbox publisher: a Lambda handler for a service table's stream (the mapping's filter passes only outbox
  * inserts). Each record's `NewImage.envelope` is an event finished at write time; it leaves through
- * `publishEnvelope` on the transport the routing guide chose, with its id, correlation id and trace header.
+ * `publishEnvelope` on the transport the routing guide chose, with its id, correlation id and trace header. Lambda
+ * starts a trace of its own for a stream batch: each record's subsegment links to the request that wrote it, and the
+ * publish runs in a segment of that request's trace (`inTraceOf`), so the request reads table → publisher → transport
+ * → consumers.
  *
  * Records are sent one at a time in the shard's order. At the first failure the batch stops and that record and
  * every later one are reported (`batchItemFailures`): Lambda resumes at the lowest, so nothing is lost and a key's
@@ -34,7 +38,9 @@ export function outboxPublisher(
     async (_payload: unknown, envelope: Envelope) => {
       const contract = contracts.find((c) => c.type === envelope.type)!;
       try {
-        await publishEnvelope(contract, envelope, options.publish);
+        // The stream's invocation is a trace of its own (its record links to the request); the publish itself is
+        // recorded in the request's trace, so the request's consumers hang under it there.
+        await inTraceOf(envelope.traceHeader, () => publishEnvelope(contract, envelope, options.publish));
       } catch (error) {
         if (error instanceof PublishError && error.failures.every((f) => PERMANENT.has(f.code)))
           throw new PoisonError("Refused", error.message);

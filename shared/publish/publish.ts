@@ -75,10 +75,9 @@ export async function publishBatch<C extends EventContract>(
 /**
  * Sends an event whose envelope was finished earlier (the outbox wrote it in the transaction that caused it): the
  * id, time, correlation id and payload leave exactly as written, so a redelivery is the same event again and
- * consumers drop it by id. The trace goes on from the request that wrote it: when this invocation runs in that
- * request's trace, the consumer hangs under this publish; otherwise (a batch from several requests, or the cloud,
- * where a stream starts a trace of its own) the envelope keeps the request's header and the consumer continues
- * the request's trace directly.
+ * consumers drop it by id. The trace goes on from the request that wrote it: when this runs in that request's trace
+ * (the outbox publisher opens a segment of it for each record), the consumer hangs under this publish; otherwise the
+ * envelope keeps the request's header and the consumer continues the request's trace directly.
  *
  * @throws {PublishError} the transport refused the event after the retries.
  *

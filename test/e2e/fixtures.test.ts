@@ -70,6 +70,17 @@ const consumers = [
   "LedgerItemScanned",
 ];
 
+/** Kinesis carries no trace context: its consumer runs in a trace of its own, which links to the request's. */
+const STREAM_CONSUMER = "LedgerItemScanned";
+
+/** A consumer ran in the request's trace `root`, or, over the stream, in its own trace. */
+function expectTraceOf(entry: Entry, root: string): void {
+  expect(parseTraceHeader(entry.traceHeader)?.root, entry.consumer).toBe(root);
+  const received = parseTraceHeader(entry.receivedTraceHeader)?.root;
+  if (entry.consumer === STREAM_CONSUMER) expect(received, entry.consumer).not.toBe(root);
+  else expect(received, entry.consumer).toBe(root);
+}
+
 /** What the ledger recorded for an order, once every consumer has recorded it (or 30 s have passed). */
 async function ledgerEntries(orderId: string): Promise<Entry[]> {
   let entries: Entry[] = [];
@@ -89,7 +100,7 @@ interface ServiceMap {
   edges: { source: string; target: string }[];
 }
 
-test("an order placed through the gateway reaches the ledger over all four transports, in one trace", async () => {
+test("an order placed through the gateway reaches the ledger over all four transports, in one trace or through its link", async () => {
   const token = await accessToken();
   const orderId = `o-${Date.now()}`;
   const placed = await fetch(`${runtime.url}/shop/orders`, {
@@ -102,24 +113,39 @@ test("an order placed through the gateway reaches the ledger over all four trans
 
   const entries = await ledgerEntries(orderId);
   expect(entries.map((e) => e.consumer).sort(), logs.slice(-30).join("\n")).toEqual([...consumers].sort());
-  // Every consumer ran under the trace the gateway started.
-  for (const entry of entries) expect(parseTraceHeader(entry.receivedTraceHeader)?.root, entry.consumer).toBe(root);
+  // Every consumer ran under the trace the gateway started, but the stream's, whose trace links to it.
+  for (const entry of entries) expectTraceOf(entry, root);
+  const streamed = entries.find((e) => e.consumer === STREAM_CONSUMER)!;
+  const streamTrace = parseTraceHeader(streamed.receivedTraceHeader)!.root;
 
-  // The devtools show that one trace: the stage, the producer, and each consumer's function segment.
+  // The devtools show that one trace: the stage, the producer, and each consumer's function segment; and the link
+  // both ways between it and the stream consumer's trace.
+  const inTrace = [
+    "shop/e2e",
+    "ShopPlaceOrder",
+    "ShopOutboxPublisher",
+    ...consumers.filter((c) => c !== STREAM_CONSUMER),
+  ];
   let names: string[] = [];
+  let links: unknown[] = [];
+  let back: unknown[] = [];
   const traceDeadline = Date.now() + 10_000;
   while (Date.now() < traceDeadline) {
     const res = await fetch(`${runtime.url}/_dev/traces/${root}`);
-    if (res.status === 200) {
-      const body = JSON.stringify(await res.json());
-      names = ["shop/e2e", "ShopPlaceOrder", "ShopOutboxPublisher", ...consumers].filter((name) =>
-        body.includes(`"${name}"`),
-      );
-      if (names.length === consumers.length + 3) break;
-    }
+    const theirs = await fetch(`${runtime.url}/_dev/traces/${streamTrace}`);
+    if (res.status === 200 && theirs.status === 200) {
+      const timeline = (await res.json()) as { links: unknown[] };
+      const body = JSON.stringify(timeline);
+      names = inTrace.filter((name) => body.includes(`"${name}"`));
+      links = timeline.links;
+      back = ((await theirs.json()) as { links: unknown[] }).links;
+      if (names.length === inTrace.length && links.length > 0 && back.length > 0) break;
+    } else await Promise.all([res.arrayBuffer(), theirs.arrayBuffer()]);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  expect(names).toEqual(["shop/e2e", "ShopPlaceOrder", "ShopOutboxPublisher", ...consumers]);
+  expect(names).toEqual(inTrace);
+  expect(links).toContainEqual({ traceId: streamTrace, direction: "out", via: "kinesis" });
+  expect(back).toContainEqual({ traceId: root, direction: "in", via: "kinesis" });
   // The order and its events commit in one transaction; the table's stream feeds the outbox publisher, and each event
   // hangs under its own publish call: the map draws producer → table → publisher → transport → consumer for all
   // four transports, and never the producer straight to a transport or a consumer.
@@ -189,11 +215,9 @@ test("a function killed right after its commit, before any publish: every event 
   const idsByType = new Map<string, Set<string>>();
   for (const entry of entries) idsByType.set(entry.type, (idsByType.get(entry.type) ?? new Set()).add(entry.eventId));
   expect([...idsByType.values()].map((ids) => ids.size)).toEqual([1, 1, 1, 1]);
-  // The trace header the request had when it committed travelled with every event, to every consumer.
-  for (const entry of entries) {
-    expect(parseTraceHeader(entry.traceHeader)?.root, entry.consumer).toBe(traceId);
-    expect(parseTraceHeader(entry.receivedTraceHeader)?.root, entry.consumer).toBe(traceId);
-  }
+  // The trace header the request had when it committed travelled with every event, to every consumer (the stream's
+  // in its envelope, linked from a trace of its own).
+  for (const entry of entries) expectTraceOf(entry, traceId);
   let publishes: string[] = [];
   const traceDeadline = Date.now() + 10_000;
   while (Date.now() < traceDeadline) {

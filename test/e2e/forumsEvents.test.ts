@@ -14,6 +14,7 @@ import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ForumCreated, PostCreated, ThreadCreated } from "../../events/forums.js";
 import { UserProfileUpdated } from "../../events/users.js";
+import type { ServiceMap, TraceTimeline } from "../../local/devtools/index.js";
 import type { Forum, Leader, Post, Thread } from "../../services/forums/api.js";
 import { type Envelope, envelopeSchema } from "../../shared/events/envelope.js";
 import { eventSource } from "../../shared/events/resources.js";
@@ -66,6 +67,7 @@ const {
   postsOf,
   leaderboard,
   rename,
+  devJson,
 } = forumsClient(() => dev);
 
 /** Counters are eventually consistent: generous deadlines, never a timed assertion. */
@@ -621,5 +623,78 @@ describe("the forums events on the bus", () => {
     });
     // PostCreated travels on the stream, not the bus.
     expect(all.filter((e) => e.detail.type === PostCreated.type)).toEqual([]);
+  });
+});
+
+describe("a post's trace", () => {
+  type Linked = TraceTimeline | undefined;
+  const trace = (traceId: string) => devJson<TraceTimeline>(`/_dev/traces/${traceId}`);
+  const consumers = ["ForumsPostCreated", "UsersPostCreated"];
+  const ran = (t: Linked, name: string) =>
+    (t?.entries ?? []).some((e) => e.kind === "segment" && e.name === name && !e.inProgress);
+
+  test("links out to its Kinesis consumers, whose traces link back to it (via Kinesis)", {
+    timeout: 90_000,
+  }, async () => {
+    const [owner, author] = await Promise.all([signUp("Linker"), signUp("Poster")]);
+    const forum = await createForum(owner!, uid("Linked"));
+    const thread = await createThread(owner!, forum.forumId, uid("Traced"));
+    const reply = await call<Post>("POST", `/forums/${forum.forumId}/threads/${thread.threadId}/posts`, {
+      token: author!.token,
+      json: { body: "one trace across the stream" },
+    });
+    expectOk(reply, 201);
+
+    const reached = async () => {
+      const timeline = await trace(reply.traceId);
+      const out = (timeline?.links ?? []).filter((l) => l.direction === "out" && l.via === "kinesis");
+      const linked = await Promise.all(out.map(async (l) => ({ link: l, timeline: await trace(l.traceId) })));
+      return { timeline, linked };
+    };
+    const { timeline, linked } = await eventually(
+      reached,
+      (r) => consumers.every((name) => r.linked.some((l) => ran(l.timeline, name))),
+      SETTLE_MS,
+      300,
+    );
+    const shape = (timeline?.entries ?? []).map((e) => `${"  ".repeat(e.depth)}${e.name} ${e.operation ?? ""}`);
+    for (const name of consumers) {
+      const theirs = linked.filter((l) => ran(l.timeline, name));
+      expect(
+        theirs.length,
+        `no ${name} linked from ${reply.traceId}; links ${JSON.stringify(timeline?.links)}:\n${shape.join("\n")}`,
+      ).toBeGreaterThan(0);
+      // Each consumer's trace is its own (Lambda starts one for a stream batch) and links back to the post's.
+      for (const { link, timeline: consumer } of theirs) {
+        expect(link.traceId).not.toBe(reply.traceId);
+        expect(consumer?.links).toContainEqual({ traceId: reply.traceId, direction: "in", via: "kinesis" });
+        const record = consumer?.entries.find(
+          (e) => e.name === `## ${PostCreated.type}` && (e.links ?? []).some((l) => l.traceId === reply.traceId),
+        );
+        expect(record?.links).toContainEqual({
+          traceId: reply.traceId,
+          id: expect.stringMatching(/^[0-9a-f]{16}$/),
+          via: "kinesis",
+        });
+      }
+      // …and it is not in the post's trace itself.
+      expect(ran(timeline, name)).toBe(false);
+    }
+    // The post's trace holds the publish onto the stream: the outbox publisher's segment, with its PutRecords.
+    const publisher = timeline?.entries.find((e) => e.kind === "segment" && e.name === "ForumsOutboxPublisher");
+    expect(publisher, shape.join("\n")).toBeDefined();
+    expect(timeline?.entries).toContainEqual(
+      expect.objectContaining({ namespace: "aws", operation: "PutRecords", error: false, fault: false }),
+    );
+
+    // The map draws the hop: the stream's node (as the map names the PutRecords call) → each consumer, linked.
+    const put = timeline?.entries.find((e) => e.operation === "PutRecords");
+    const map = await devJson<ServiceMap>("/_dev/service-map");
+    const streamNode = map?.nodes.find((n) => n.type.startsWith("AWS::Kinesis") && n.name === put?.resource);
+    expect(streamNode, JSON.stringify(map?.nodes)).toBeDefined();
+    for (const name of consumers)
+      expect(map?.edges).toContainEqual(
+        expect.objectContaining({ source: streamNode!.id, target: `AWS::Lambda::Function/${name}`, linked: true }),
+      );
   });
 });

@@ -13,6 +13,7 @@ import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { MediaProcessed } from "../../events/media.js";
 import { ProductCreated, ProductDeleted, ProductUpdated, ProductViewed } from "../../events/products.js";
+import type { TraceTimeline } from "../../local/devtools/index.js";
 import type { Product } from "../../services/products/api.js";
 import { resetAwsClients } from "../../shared/aws/index.js";
 import { linkEnv, resetResourceCache } from "../../shared/config.js";
@@ -68,7 +69,15 @@ afterAll(async () => {
   await dev?.stop();
 }, 30_000);
 
-const { call, expectOk, expectProblem, signUp, create, createProduct, get, popular } = productsClient(() => dev);
+const { call, expectOk, expectProblem, signUp, create, createProduct, get, popular, devJson } = productsClient(
+  () => dev,
+);
+
+/** A trace as `/_dev/traces/{traceId}` answers it, with the contract's links to the traces it caused or came from. */
+type LinkedTimeline = TraceTimeline & {
+  readonly links?: readonly { traceId: string; direction: "out" | "in"; via: string }[];
+};
+const linkedTrace = (traceId: string) => devJson<LinkedTimeline>(`/_dev/traces/${traceId}`);
 
 // ---- 1. images from processed media ----------------------------------------------------------------------------
 
@@ -337,6 +346,42 @@ describe("ProductViewed over Kinesis: views", () => {
     await sleep(SETTLE_MS);
     expect(await viewsReach(product.productId, 2)).toBe(2);
   });
+
+  test(
+    "every view's trace shows the consumer that counted it: in the same trace or through a link (via Kinesis)",
+    slow,
+    async () => {
+      const seller = await signUp("Seller");
+      const product = await createProduct(seller, newProduct(uid("cat")));
+      const replies = [];
+      for (let i = 0; i < 3; i++) {
+        const reply = await call("POST", `/products/${product.productId}/views`);
+        expect(reply.status, reply.text).toBe(202);
+        replies.push(reply);
+      }
+      expect(await viewsReach(product.productId, 3)).toBe(3);
+
+      const consumer = "ProductsProductViewed";
+      const hasConsumer = (t: LinkedTimeline | undefined) =>
+        (t?.entries ?? []).some((e) => e.kind === "segment" && e.name === consumer && !e.inProgress);
+      for (const [i, reply] of replies.entries()) {
+        const reached = async () => {
+          const timeline = await linkedTrace(reply.traceId);
+          const out = (timeline?.links ?? []).filter((l) => l.direction === "out");
+          const linked = await Promise.all(out.map((l) => linkedTrace(l.traceId)));
+          return { timeline, out, found: hasConsumer(timeline) || linked.some(hasConsumer) };
+        };
+        const { timeline, out, found } = await eventually(reached, (r) => r.found, 15_000, 300);
+        const shape = (timeline?.entries ?? []).map((e) => `${"  ".repeat(e.depth)}${e.name} ${e.operation ?? ""}`);
+        expect(
+          found,
+          `view ${i + 1}: no ${consumer} in trace ${reply.traceId} nor through a link; links ${JSON.stringify(timeline?.links)}; entries:\n${shape.join("\n")}`,
+        ).toBe(true);
+        if (!hasConsumer(timeline))
+          expect(out.map((l) => l.via.toLowerCase())).toContainEqual(expect.stringContaining("kinesis"));
+      }
+    },
+  );
 });
 
 // ---- 3. what the products service publishes ----------------------------------------------------------------------
@@ -494,6 +539,34 @@ describe("the products service's own events, captured from the bus", () => {
       });
       expect(Date.parse(gone.deletedAt)).toBeGreaterThanOrEqual(Date.parse(described.body.updatedAt));
       expect(events).toHaveLength(4);
+    },
+  );
+
+  test(
+    "each of those requests' traces holds the publish of its event: in the same trace, or through a link where one publisher batch mixed several requests",
+    slow,
+    async () => {
+      const { created, renamed, described, deleted } = life;
+      // The outbox publisher's invocation is a trace of its own (the table's stream starts one) that links to each
+      // request; each event is published in a segment of its request's trace (api-contract.md, "Tracing across hops").
+      const publishes = (t: LinkedTimeline | undefined) =>
+        (t?.entries ?? []).filter((e) => e.namespace === "aws" && e.operation === "PutEvents" && !e.inProgress);
+      for (const [step, reply] of Object.entries({ created, renamed, described, deleted })) {
+        const reached = async () => {
+          const timeline = await linkedTrace(reply.traceId);
+          const linked = await Promise.all(
+            (timeline?.links ?? []).filter((l) => l.direction === "out").map((l) => linkedTrace(l.traceId)),
+          );
+          return { timeline, puts: [timeline, ...linked].flatMap(publishes) };
+        };
+        const { timeline, puts } = await eventually(reached, (r) => r.puts.length > 0, 15_000, 300);
+        const shape = (timeline?.entries ?? []).map((e) => `${"  ".repeat(e.depth)}${e.name} ${e.operation ?? ""}`);
+        expect(
+          puts.length,
+          `${step}: no PutEvents in trace ${reply.traceId} nor in a trace it links to; links ${JSON.stringify(timeline?.links)}; entries:\n${shape.join("\n")}`,
+        ).toBeGreaterThanOrEqual(1);
+        for (const put of puts) expect(put).toMatchObject({ error: false, fault: false });
+      }
     },
   );
 });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PostCreated, ThreadCreated } from "../../events/forums.js";
 import { MediaProcessed } from "../../events/media.js";
 import { UserProfileUpdated, UserRegistered } from "../../events/users.js";
+import type { TimelineEntry, TraceTimeline } from "../../local/devtools/index.js";
 import { resetAwsClients } from "../../shared/aws/index.js";
 import { linkEnv, resetResourceCache } from "../../shared/config.js";
 import type { EventContract, PayloadInput } from "../../shared/events/defineEvent.js";
@@ -505,6 +506,59 @@ describe("the users service's own events, captured from the bus", () => {
           changed,
           updatedAt: reply.body.updatedAt,
         });
+      });
+    },
+  );
+});
+
+describe("a sign-up's trace", () => {
+  /** `/_dev/traces/{traceId}`, or undefined while the collector holds none of it. */
+  async function timeline(traceId: string): Promise<TraceTimeline | undefined> {
+    const res = await fetch(`${dev.url}/_dev/traces/${traceId}`);
+    if (res.status === 404) return undefined;
+    expect(res.status).toBe(200);
+    return (await res.json()) as TraceTimeline;
+  }
+
+  test(
+    "shows its bus consumer in the same trace: UsersSignup → UsersOutboxPublisher → EventBridge → ForumsAuthors",
+    slow,
+    async () => {
+      const user = await signUp();
+      const traceId = parseTraceHeader(user.signup.headers.get("x-amzn-trace-id"))!.root;
+      const segment = (t: TraceTimeline | undefined, name: string) =>
+        t?.entries.find((e) => e.kind === "segment" && e.name === name && !e.inProgress);
+      const trace = await eventually(
+        () => timeline(traceId),
+        (t) => segment(t, "ForumsAuthors") !== undefined,
+      );
+      const shape = (trace?.entries ?? []).map((e) => `${"  ".repeat(e.depth)}${e.name} ${e.operation ?? ""}`);
+      const consumer = segment(trace, "ForumsAuthors");
+      expect(consumer, `no ForumsAuthors in ${traceId}:\n${shape.join("\n")}`).toBeDefined();
+      expect(consumer).toMatchObject({ origin: "AWS::Lambda::Function", error: false, fault: false });
+
+      // The consumer hangs under the publisher's publish, in the publisher's segment of this trace, after the commit.
+      const byId = new Map(trace!.entries.map((e) => [e.id, e]));
+      const ancestors = (id: string | undefined): TimelineEntry[] => {
+        const entry = id === undefined ? undefined : byId.get(id);
+        return entry ? [entry, ...ancestors(entry.parentId)] : [];
+      };
+      const chain = ancestors(consumer!.parentId).map((e) => e.name);
+      expect(chain[0]).toBe(`publish ${UserRegistered.type}`);
+      expect(chain.filter((name) => ["UsersOutboxPublisher", "UsersSignup"].includes(name))).toEqual([
+        "UsersOutboxPublisher",
+        "UsersSignup",
+      ]);
+      const put = trace!.entries.find((e) => e.parentId === consumer!.parentId && e.operation === "PutEvents");
+      expect(put).toMatchObject({ namespace: "aws", error: false, fault: false, inProgress: false });
+
+      // The publisher's own invocation is a trace of its own (a stream starts one) that links here via the stream.
+      expect(trace!.links).toContainEqual({ traceId: expect.any(String), direction: "out", via: "dynamodb-streams" });
+      const publisherTrace = trace!.links.find((l) => l.via === "dynamodb-streams")!.traceId;
+      expect((await timeline(publisherTrace))?.links).toContainEqual({
+        traceId,
+        direction: "in",
+        via: "dynamodb-streams",
       });
     },
   );

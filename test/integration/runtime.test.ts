@@ -418,6 +418,43 @@ describe("event sources", () => {
     expect(calls.some((c) => c.failed && c.data!.length === 1)).toBe(true); // bisected down to the bad record
   });
 
+  test("Kinesis: a batch starts a new trace, as Lambda does, whatever trace the records' envelopes name", async () => {
+    const kinesis = new KinesisClient({
+      endpoint: emulators.endpoints.kinesis,
+      region,
+      credentials,
+      requestHandler: new NodeHttpHandler(),
+    });
+    const root = newTraceId();
+    const traceHeader = `Root=${root};Parent=${newSegmentId()};Sampled=1`;
+    const data = envelope(
+      ItemScanned.type,
+      { orderId: "k-traced", sku: "s", at: new Date().toISOString() },
+      traceHeader,
+    );
+    await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: runtime.resources.ShopItemScannedStream!.name!,
+        Records: [{ PartitionKey: "traced", Data: Buffer.from(data) }],
+      }),
+    );
+    kinesis.destroy();
+    const call = await until(
+      () => observed().find((o) => o.kind === "kinesis" && (o.data ?? []).some((d) => d.includes("k-traced"))),
+      "the traced Kinesis record",
+    );
+    expect(call.trace).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=1$/);
+    expect(call.trace).not.toContain(root);
+    // The function's segment opens that new trace: no caller, nothing sent to the envelope's trace by the runtime.
+    const own = call.trace.slice("Root=".length, call.trace.indexOf(";"));
+    const segment = await emulators.xray.waitFor(
+      (s) => s.trace_id === own && s.origin === "AWS::Lambda::Function" && s.name === "ProbeStream",
+      5_000,
+    );
+    expect(segment.parent_id).toBeUndefined();
+    expect(emulators.xray.segments(root).filter((s) => s.origin === "AWS::Lambda::Function")).toEqual([]);
+  });
+
   test("SNS: the filter policy selects, async retries run, then the failure record reaches the DLQ", async () => {
     const sns = new SNSClient({ endpoint: emulators.endpoints.sns, region, credentials });
     const topicArn = runtime.resources.ShopReceiptIssuedTopic!.arn!;

@@ -9,7 +9,9 @@ import { catalog } from "../../events/catalog.js";
 import { type DevQueuesOptions, devRoutes } from "../../local/devtools/index.js";
 import { buildServiceMap } from "../../local/devtools/serviceMap.js";
 import type { XraySegment } from "../../local/emulators/xrayCollector.js";
+import { FunctionLogs } from "../../local/runtime/functionLogs.js";
 import { buildTopology } from "../../shared/topology/index.js";
+import { BASE, F, K, linkedSegments, P, R1, R2 } from "../fixtures/linkedSegments.js";
 import { orderSegments, TRACE_A } from "../fixtures/segments.js";
 import { fixtureServices } from "../fixtures/services/index.js";
 
@@ -460,5 +462,72 @@ describe("devRoutes /_dev/queues", () => {
     expect(post.status).toBe(405);
     expect((await get("/_dev/queues")).status).toBe(404);
     expect((await get("/_dev/queues/X/redrive", { method: "POST" })).status).toBe(404);
+  });
+});
+
+describe("GET /_dev/traces/{id} with links and log lines", () => {
+  let linkedServer: Server;
+  let linkedOrigin: string;
+  const all = [...orderSegments, ...linkedSegments];
+  const logs = new FunctionLogs({ now: () => (BASE + 0.205) * 1000 });
+  logs.add("ForumsCounter", "counting", `Root=${K};Parent=c000000000000001;Sampled=1`);
+  logs.add(
+    "ForumsCounter",
+    JSON.stringify({
+      level: "ERROR",
+      message: "failed",
+      timestamp: new Date((BASE + 0.31) * 1000).toISOString(),
+      n: 2,
+    }),
+    `Root=${F};Parent=f000000000000001;Sampled=1`,
+  );
+
+  beforeAll(async () => {
+    const dev = devRoutes({
+      collector: { segments: (traceId?: string) => (traceId ? all.filter((s) => s.trace_id === traceId) : all) },
+      topology: buildTopology(fixtureServices),
+      logs,
+    });
+    linkedServer = createServer(async (req, res) => {
+      if (!(await dev(req, res))) res.writeHead(418).end();
+    });
+    await new Promise<void>((resolve) => linkedServer.listen(0, "127.0.0.1", resolve));
+    linkedOrigin = `http://127.0.0.1:${(linkedServer.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => linkedServer.close(() => resolve())));
+
+  const trace = async (traceId: string) => {
+    const res = await fetch(`${linkedOrigin}/_dev/traces/${traceId}`);
+    expect(res.status).toBe(200);
+    return (await res.json()) as { links: unknown[]; logs: unknown[]; entries: { cause?: unknown }[] };
+  };
+
+  test("a request's trace names the traces that continued it; theirs name it back", async () => {
+    expect((await trace(R1)).links).toEqual([
+      { traceId: P, direction: "out", via: "dynamodb-streams" },
+      { traceId: K, direction: "out", via: "kinesis" },
+    ]);
+    expect((await trace(K)).links).toEqual([
+      { traceId: R1, direction: "in", via: "kinesis" },
+      { traceId: R2, direction: "in", via: "kinesis" },
+    ]);
+  });
+
+  test("carries the invocations' log lines and the failure's cause; empty arrays where there are none", async () => {
+    expect((await trace(K)).logs).toEqual([
+      {
+        time: new Date((BASE + 0.205) * 1000).toISOString(),
+        offsetMs: 5,
+        segmentId: "c000000000000001",
+        function: "ForumsCounter",
+        message: "counting",
+      },
+    ]);
+    const failed = await trace(F);
+    expect(failed.logs).toEqual([expect.objectContaining({ level: "ERROR", message: "failed", fields: { n: 2 } })]);
+    expect(failed.entries[0]?.cause).toEqual({ type: "Error", message: "counter store down" });
+    const plain = await trace(TRACE_A);
+    expect(plain.links).toEqual([]);
+    expect(plain.logs).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { buildServiceMap, percentile } from "../../local/devtools/serviceMap.js";
 import type { XraySegment } from "../../local/emulators/xrayCollector.js";
+import { K, linkedSegments } from "../fixtures/linkedSegments.js";
 import { orderSegments } from "../fixtures/segments.js";
 
 const CLIENT = "client";
@@ -208,5 +209,94 @@ describe("percentile", () => {
     expect(percentile(hundred, 50)).toBe(50);
     expect(percentile(hundred, 99)).toBe(99);
     expect(percentile([...hundred, 101], 99)).toBe(100);
+  });
+});
+
+describe("buildServiceMap across trace links", () => {
+  const map = buildServiceMap(linkedSegments);
+  const CREATE_POST = "AWS::Lambda::Function/ForumsCreatePost";
+  const FORUMS_TABLE = "AWS::DynamoDB::Table/ForumsTable";
+  const PUBLISHER = "AWS::Lambda::Function/ForumsOutboxPublisher";
+  const STREAM = "AWS::Kinesis::Stream/PostsStream";
+  const COUNTER = "AWS::Lambda::Function/ForumsCounter";
+
+  test("draws producer → stream → consumer for a Kinesis hop, once per invocation, marked linked", () => {
+    expect(map.edges).toEqual([
+      // Each request's publisher segment hangs under the handler whose one write put the outbox item.
+      { source: FORUMS_TABLE, target: PUBLISHER, requests: 2, errors: 0, faults: 0, p50Ms: 30, p99Ms: 30 },
+      // K links to two publishes on the stream (three records): one call; F failed.
+      { source: STREAM, target: COUNTER, requests: 2, errors: 0, faults: 1, p50Ms: 20, p99Ms: 60, linked: true },
+      { source: CREATE_POST, target: FORUMS_TABLE, requests: 2, errors: 0, faults: 0, p50Ms: 10, p99Ms: 10 },
+      { source: PUBLISHER, target: STREAM, requests: 2, errors: 0, faults: 0, p50Ms: 26, p99Ms: 26 },
+      { source: CLIENT, target: CREATE_POST, requests: 2, errors: 0, faults: 0, p50Ms: 50, p99Ms: 50 },
+    ]);
+  });
+
+  test("a trace started by a stream has no client in front, and the table's stream hop is drawn once", () => {
+    expect(map.edges.filter((e) => e.source === CLIENT).map((e) => e.target)).toEqual([CREATE_POST]);
+    expect(map.edges.filter((e) => e.target === PUBLISHER)).toHaveLength(1);
+  });
+
+  test("a link whose producer has not arrived draws nothing yet; the consumer still is a node", () => {
+    const alone = buildServiceMap(linkedSegments.filter((s) => s.trace_id === K));
+    expect(alone.edges).toEqual([]);
+    expect(alone.nodes.map((n) => n.id)).toEqual([COUNTER]);
+  });
+
+  test("a mixed queue batch: the record from the continued trace and a linked one on the same queue count once", () => {
+    const q1 = "1-65f40000-000000000000000000000001";
+    const q2 = "1-65f40000-000000000000000000000002";
+    const send = (trace: string, id: string, startS: number) => ({
+      trace_id: trace,
+      id: `${id}0`,
+      name: "Producer",
+      origin: "AWS::Lambda::Function",
+      start_time: startS,
+      end_time: startS + 0.05,
+      subsegments: [
+        {
+          id,
+          name: "SQS",
+          namespace: "aws",
+          start_time: startS + 0.01,
+          end_time: startS + 0.02,
+          aws: { operation: "SendMessage", queue_url: "http://q/000000000000/Jobs" },
+        },
+      ],
+    });
+    const consumer = {
+      trace_id: q1,
+      id: "c000000000000001",
+      parent_id: "a000000000000001",
+      name: "Worker",
+      origin: "AWS::Lambda::Function",
+      start_time: 1_710_000_500,
+      end_time: 1_710_000_500.04,
+      subsegments: [
+        {
+          id: "c000000000000002",
+          name: "## jobs.Queued",
+          start_time: 1_710_000_500.01,
+          end_time: 1_710_000_500.02,
+          links: [{ trace_id: q2, id: "b000000000000001", attributes: { "messaging.system": "sqs" } }],
+        },
+      ],
+    };
+    const edges = buildServiceMap([
+      send(q1, "a000000000000001", 1_710_000_499),
+      send(q2, "b000000000000001", 1_710_000_499.5),
+      consumer,
+    ]).edges.filter((e) => e.target === "AWS::Lambda::Function/Worker");
+    expect(edges).toEqual([
+      {
+        source: "AWS::SQS::Queue/Jobs",
+        target: "AWS::Lambda::Function/Worker",
+        requests: 1,
+        errors: 0,
+        faults: 0,
+        p50Ms: 40,
+        p99Ms: 40,
+      },
+    ]);
   });
 });

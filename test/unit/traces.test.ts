@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { listTraces, traceTimeline } from "../../local/devtools/traces.js";
+import { BASE, F, K, linkedSegments, P, publishOf, R1, R2 } from "../fixtures/linkedSegments.js";
 import { orderSegments, TRACE_A, TRACE_B, TRACE_C, TRACE_D } from "../fixtures/segments.js";
 
 describe("listTraces", () => {
@@ -121,5 +122,112 @@ describe("traceTimeline", () => {
 
   test("is undefined for an unknown trace", () => {
     expect(traceTimeline(orderSegments, "1-00000000-000000000000000000000000")).toBeUndefined();
+  });
+});
+
+describe("traceTimeline with trace links", () => {
+  const out = (traceId: string, via: string) => ({ traceId, direction: "out", via });
+  const inbound = (traceId: string, via: string) => ({ traceId, direction: "in", via });
+
+  test("a request lists the traces that continued it: the publisher's (stream) and the consumers' (Kinesis)", () => {
+    expect(traceTimeline(linkedSegments, R1)?.links).toEqual([out(P, "dynamodb-streams"), out(K, "kinesis")]);
+    expect(traceTimeline(linkedSegments, R2)?.links).toEqual([out(K, "kinesis"), out(F, "kinesis")]);
+  });
+
+  test("a consumer lists the traces it links to, each once however many of its records came from one", () => {
+    expect(traceTimeline(linkedSegments, K)?.links).toEqual([inbound(R1, "kinesis"), inbound(R2, "kinesis")]);
+    expect(traceTimeline(linkedSegments, P)?.links).toEqual([inbound(R1, "dynamodb-streams")]);
+  });
+
+  test("every trace answers links, empty when it has none", () => {
+    expect(traceTimeline(orderSegments, TRACE_A)?.links).toEqual([]);
+  });
+
+  test("the entry that holds links shows them; a link to a trace the collector lost is still listed", () => {
+    const record = traceTimeline(linkedSegments, K)?.entries.find((e) => e.id === "c000000000000003");
+    expect(record?.links).toEqual([{ traceId: R2, id: publishOf(2), via: "kinesis" }]);
+    const alone = traceTimeline(
+      linkedSegments.filter((s) => s.trace_id === K),
+      K,
+    );
+    expect(alone?.links).toEqual([inbound(R1, "kinesis"), inbound(R2, "kinesis")]);
+  });
+
+  test("keeps 20 links of a document and 100 of a trace, as X-Ray does", () => {
+    const trace = "1-65f20000-000000000000000000000001";
+    const targets = (doc: number) =>
+      Array.from({ length: 25 }, (_, i) => ({
+        trace_id: `1-65f20001-${String(doc * 100 + i).padStart(24, "0")}`,
+        id: "0000000000000001",
+        attributes: { "messaging.system": "sqs" },
+      }));
+    const docs = Array.from({ length: 6 }, (_, doc) => ({
+      trace_id: trace,
+      id: `${doc + 1}`.padStart(16, "0"),
+      name: "Consumer",
+      start_time: BASE + doc,
+      end_time: BASE + doc + 1,
+      links: targets(doc),
+    }));
+    expect(traceTimeline(docs.slice(0, 1), trace)?.links).toHaveLength(20);
+    const all = traceTimeline(docs, trace)?.links ?? [];
+    expect(all).toHaveLength(100);
+    expect(all.at(-1)?.traceId).toBe(`1-65f20001-${String(400 + 19).padStart(24, "0")}`);
+  });
+
+  test("a link without the fields X-Ray needs is ignored; one without messaging.system says unknown", () => {
+    const trace = "1-65f30000-000000000000000000000001";
+    const doc = {
+      trace_id: trace,
+      id: "0000000000000001",
+      name: "Consumer",
+      start_time: BASE,
+      end_time: BASE + 1,
+      links: [{ trace_id: R1 }, "nope", { trace_id: R2, id: publishOf(2) }],
+    };
+    expect(traceTimeline([doc], trace)?.links).toEqual([inbound(R2, "unknown")]);
+  });
+
+  test("exposes a failed entry's cause (type and message)", () => {
+    const [segment] = traceTimeline(linkedSegments, F)?.entries ?? [];
+    expect(segment).toMatchObject({ name: "ForumsCounter", fault: true });
+    expect(segment?.cause).toEqual({ type: "Error", message: "counter store down" });
+    const ok = traceTimeline(linkedSegments, K)?.entries ?? [];
+    expect(ok.every((e) => e.cause === undefined)).toBe(true);
+  });
+
+  test("puts the trace's log lines beside its segments, in time order, with offsets from the trace's start", () => {
+    const log = (traceId: string, ms: number, message: string, extra: Record<string, unknown> = {}) => ({
+      at: (BASE + ms / 1000) * 1000,
+      traceId,
+      segmentId: "c000000000000001",
+      function: "ForumsCounter",
+      message,
+      ...extra,
+    });
+    const logs = [
+      log(K, 215, "second", { level: "INFO", fields: { eventId: "e-2" } }),
+      log(K, 205, "first"),
+      log(R1, 10, "someone else's"),
+    ];
+    expect(traceTimeline(linkedSegments, K, logs)?.logs).toEqual([
+      {
+        time: new Date((BASE + 0.205) * 1000).toISOString(),
+        offsetMs: 5,
+        segmentId: "c000000000000001",
+        function: "ForumsCounter",
+        message: "first",
+      },
+      {
+        time: new Date((BASE + 0.215) * 1000).toISOString(),
+        offsetMs: 15,
+        segmentId: "c000000000000001",
+        function: "ForumsCounter",
+        level: "INFO",
+        message: "second",
+        fields: { eventId: "e-2" },
+      },
+    ]);
+    expect(traceTimeline(linkedSegments, K)?.logs).toEqual([]);
   });
 });

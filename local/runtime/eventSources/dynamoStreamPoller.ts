@@ -8,7 +8,6 @@ import {
 } from "@aws-sdk/client-dynamodb-streams";
 import { dynamodbStreamEvent } from "../../lambdaEvents.js";
 import { ShardPoller, type ShardPollerOptions, type ShardSource, shardInfo } from "./shardPoller.js";
-import { envelopeTraceHeader } from "./traceParent.js";
 
 export interface DynamoStreamPollerOptions extends Omit<ShardPollerOptions<StreamRecord>, "source"> {
   readonly streams: DynamoDBStreamsClient;
@@ -27,8 +26,8 @@ const MAX_RECORDS_PER_READ = 1_000;
  * Lambda's DynamoDB event source mapping ("Using AWS Lambda with Amazon DynamoDB"), on the shared
  * {@link ShardPoller}: the table's stream read shard by shard, children after their parents, with batches,
  * bisection, retries until `maxRecordAgeSeconds` when `retries` is `-1`, the `DDBStreamBatchInfo` on-failure
- * record and checkpoints. The invocation continues the trace of the first record's outbox envelope
- * (`NewImage.envelope`, JSON text with a `traceHeader`).
+ * record and checkpoints. As in Lambda, each batch starts a new trace; the outbox publisher links each record to the
+ * request named in its envelope (`NewImage.envelope`, JSON text with a `traceHeader`).
  */
 export class DynamoStreamPoller extends ShardPoller<StreamRecord> {
   constructor(options: DynamoStreamPollerOptions) {
@@ -86,9 +85,5 @@ function dynamoStreamSource({ streams, streamArn, region }: DynamoStreamPollerOp
     arrivedAt: (record) => record.dynamodb?.ApproximateCreationDateTime ?? new Date(),
     filterView: lambdaRecord,
     event: (records) => dynamodbStreamEvent(records, streamArn, region),
-    traceHeader: (record) => {
-      const envelope = record.dynamodb?.NewImage?.envelope;
-      return envelope?.S === undefined ? undefined : envelopeTraceHeader(envelope.S);
-    },
   };
 }

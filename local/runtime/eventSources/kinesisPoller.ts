@@ -8,7 +8,6 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { kinesisEvent } from "../../lambdaEvents.js";
 import { ShardPoller, type ShardPollerOptions, type ShardSource, shardInfo } from "./shardPoller.js";
-import { envelopeTraceHeader } from "./traceParent.js";
 
 export interface KinesisPollerOptions extends Omit<ShardPollerOptions<KinesisRecord>, "source"> {
   readonly kinesis: KinesisClient;
@@ -20,7 +19,8 @@ export interface KinesisPollerOptions extends Omit<ShardPollerOptions<KinesisRec
 /**
  * Lambda's Kinesis event source mapping ("Using Lambda with Kinesis Data Streams"), on the shared
  * {@link ShardPoller}: one loop per shard, batches, bisection, retries, the `KinesisBatchInfo` on-failure record
- * and checkpoints. Kinesis has no trace context of its own: the envelope's `traceHeader` continues the trace.
+ * and checkpoints. Kinesis has no trace context of its own: as Lambda does, each batch starts a new trace, and the
+ * consumer links each record to the producer's trace named in its envelope.
  */
 export class KinesisPoller extends ShardPoller<KinesisRecord> {
   constructor(options: KinesisPollerOptions) {
@@ -76,6 +76,5 @@ function kinesisSource({ kinesis, streamName, streamArn }: KinesisPollerOptions)
       return { partitionKey: record.PartitionKey, sequenceNumber: record.SequenceNumber, data };
     },
     event: (records, shardId) => kinesisEvent(records, streamArn, shardId),
-    traceHeader: (record) => envelopeTraceHeader(text(record)),
   };
 }

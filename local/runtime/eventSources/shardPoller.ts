@@ -43,8 +43,6 @@ export interface ShardSource<R> {
   filterView(record: R): unknown;
   /** The Lambda event for a batch of one shard's records. */
   event(records: readonly R[], shardId: string): unknown;
-  /** The trace header the invocation continues (the envelope's, as records carry no trace context). */
-  traceHeader(record: R): string | undefined;
 }
 
 export interface ShardPollerOptions<R> {
@@ -222,11 +220,8 @@ export class ShardPoller<R> implements EventSource {
   private async handle(shardId: string, batch: Held<R>[], attempt: number): Promise<void> {
     if (this.abort.signal.aborted) return;
     const records = batch.map((held) => held.record);
-    const { outcome } = await this.options.invoke(
-      this.options.fn,
-      this.source.event(records, shardId),
-      this.source.traceHeader(records[0]!),
-    );
+    // Lambda starts a new trace for a stream batch: each record's producer is linked from the handler's own code.
+    const { outcome } = await this.options.invoke(this.options.fn, this.source.event(records, shardId));
     if (outcome.ok) {
       const reported = batchItemFailures(outcome.value);
       if (!reported) return;

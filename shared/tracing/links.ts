@@ -1,0 +1,43 @@
+import type { Transport } from "../routing/index.js";
+import type { TraceContext } from "./traceHeader.js";
+
+/** The hop a link crosses: a transport of the routing guide, or the table's stream the outbox publisher reads. */
+export type LinkVia = Transport | "dynamodb-streams";
+
+/** A span link as AWS's OpenTelemetry-to-X-Ray exporter writes it on a segment document (the console reads it). */
+export interface LinkDocument {
+  readonly trace_id: string;
+  readonly id: string;
+  readonly attributes: { readonly "messaging.system": LinkVia };
+}
+
+/** X-Ray keeps at most 20 links on one segment document, and 100 in one trace. */
+export const MAX_LINKS_PER_DOCUMENT = 20;
+export const MAX_LINKS_PER_TRACE = 100;
+
+/** The (sub)segment fields a link is written to: the X-Ray SDK's `addAttribute`, or the document itself. */
+export interface Linkable {
+  links?: unknown;
+  addAttribute?(name: string, data: unknown): void;
+}
+
+/**
+ * Adds a link from `entity` to the producer's (sub)segment named by `producer` (its `Root` and `Parent`), at most
+ * {@link MAX_LINKS_PER_DOCUMENT} and each target once. A producer header without a parent names no (sub)segment:
+ * nothing to link to.
+ *
+ * @example
+ * ```ts
+ * addLink(subsegment, parseTraceHeader(envelope.traceHeader), "kinesis");
+ * ```
+ */
+export function addLink(entity: Linkable, producer: TraceContext | undefined, via: LinkVia): boolean {
+  if (!producer?.parent) return false;
+  const links: LinkDocument[] = Array.isArray(entity.links) ? [...(entity.links as LinkDocument[])] : [];
+  if (links.length >= MAX_LINKS_PER_DOCUMENT) return false;
+  if (links.some((l) => l.trace_id === producer.root && l.id === producer.parent)) return false;
+  links.push({ trace_id: producer.root, id: producer.parent, attributes: { "messaging.system": via } });
+  if (entity.addAttribute) entity.addAttribute("links", links);
+  else entity.links = links;
+  return true;
+}
