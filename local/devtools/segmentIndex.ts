@@ -48,6 +48,35 @@ export interface EntityLink {
 export interface EntityCause {
   readonly type?: string;
   readonly message?: string;
+  /** Its first frames (X-Ray's `stack`: `{ label, path, line }`), innermost first. */
+  readonly stack?: readonly StackFrame[];
+}
+
+export interface StackFrame {
+  readonly label?: string;
+  readonly path?: string;
+  readonly line?: number;
+}
+
+/** Frames of a cause the timeline shows: enough to see where, not the whole stack. */
+const CAUSE_FRAMES = 5;
+
+function framesOf(value: unknown): StackFrame[] {
+  if (!Array.isArray(value)) return [];
+  return value.slice(0, CAUSE_FRAMES).flatMap((frame): StackFrame[] => {
+    if (!isObject(frame)) return [];
+    const label = typeof frame.label === "string" ? frame.label : undefined;
+    const path = typeof frame.path === "string" ? frame.path : undefined;
+    const line = numberOr(frame.line);
+    if (label === undefined && path === undefined) return [];
+    return [
+      {
+        ...(label === undefined ? {} : { label }),
+        ...(path === undefined ? {} : { path }),
+        ...(line === undefined ? {} : { line }),
+      },
+    ];
+  });
 }
 
 /** X-Ray keeps at most 20 links on one document and 100 in one trace: more are dropped, as the service does. */
@@ -97,7 +126,12 @@ function causeOf(value: unknown): EntityCause | undefined {
   const type = typeof first.type === "string" ? first.type : undefined;
   const message = typeof first.message === "string" ? first.message : undefined;
   if (type === undefined && message === undefined) return undefined;
-  return { ...(type === undefined ? {} : { type }), ...(message === undefined ? {} : { message }) };
+  const stack = framesOf(first.stack);
+  return {
+    ...(type === undefined ? {} : { type }),
+    ...(message === undefined ? {} : { message }),
+    ...(stack.length > 0 ? { stack } : {}),
+  };
 }
 
 function entityOf(document: Json, traceId: string, kind: TraceEntity["kind"], parentId: unknown, order: number) {

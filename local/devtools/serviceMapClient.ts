@@ -364,10 +364,13 @@ function drawTraces() {
   });
 }
 
-/* X-Ray's cause: an exception id (a string), or { exceptions: [{ type, message, stack: [{ label, path, line }] }] }. */
+/*
+ * A timeline entry's cause: { type, message, stack: [{ label, path, line }] } (the first exception); X-Ray's own
+ * shapes are read too: an exception id (a string), or { exceptions: [...] }.
+ */
 function causeLines(cause) {
   if (typeof cause === "string") return ["cause: exception " + cause];
-  var exceptions = (cause && Array.isArray(cause.exceptions)) ? cause.exceptions : [];
+  var exceptions = (cause && Array.isArray(cause.exceptions)) ? cause.exceptions : (cause && (cause.type || cause.message) ? [cause] : []);
   var lines = [];
   exceptions.forEach(function (x) {
     lines.push([x.type, x.message].filter(Boolean).join(": ") || "exception");
@@ -378,6 +381,10 @@ function causeLines(cause) {
   if (lines.length === 0 && cause && typeof cause === "object") lines.push("cause: " + JSON.stringify(cause));
   return lines;
 }
+
+/* The hop a link crossed, as the console names the service (kinesis: Kinesis). */
+var VIA_NAMES = { kinesis: "Kinesis", sqs: "SQS", sns: "SNS", eventbridge: "EventBridge", "dynamodb-streams": "DynamoDB Streams" };
+function viaName(via) { return VIA_NAMES[via] || via || "link"; }
 
 function logLine(log) {
   var fields = log.fields && typeof log.fields === "object" && Object.keys(log.fields).length ? " " + JSON.stringify(log.fields) : "";
@@ -394,7 +401,7 @@ function linksOf(timeline) {
   if (links.length === 0) return null;
   return el("div", { class: "tl-links" }, [el("span", { class: "muted", text: "linked traces:" })].concat(links.map(function (link) {
     return el("a", { href: traceHash(link.traceId), class: "trace-link " + link.direction, "data-trace": link.traceId, "data-direction": link.direction },
-      [el("span", { class: "dir", text: link.direction === "out" ? "continued by →" : "← caused by" }), el("span", { class: "tid", text: link.traceId }), el("span", { class: "via", text: "via " + (link.via || "link") })]);
+      [el("span", { class: "dir", text: link.direction === "out" ? "continued by →" : "← caused by" }), el("span", { class: "tid", text: link.traceId }), el("span", { class: "via", text: "via " + viaName(link.via) })]);
   })));
 }
 

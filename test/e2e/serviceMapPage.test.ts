@@ -3,13 +3,13 @@ import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { devRoutes, type ServiceMap, type TraceTimeline } from "../../local/devtools/index.js";
+import type { InvocationLog } from "../../local/devtools/traces.js";
 import type { XraySegment } from "../../local/emulators/xrayCollector.js";
 import { buildTopology } from "../../shared/topology/index.js";
 import {
   FAULT_SEGMENT_ID,
   LONG_FUNCTION,
   MARKUP_NAME,
-  mapLinks,
   mapLogs,
   mapSegments,
   STATS_SEGMENT_ID,
@@ -39,54 +39,25 @@ const collector = {
   segments: (traceId?: string): XraySegment[] => held.filter((s) => traceId === undefined || s.trace_id === traceId),
 };
 
-/**
- * `linked` edges, a timeline's `links` and `logs` and an entry's `cause` come with the trace-link work. While the
- * routes do not return a field at all, the server in front of them adds what the fixture declares, so the page's
- * drawing of those fields is tested either way; once a route returns the field, its own values are what the page
- * gets.
- */
-function withMapFields(map: ServiceMap): ServiceMap {
-  const edges = map.edges as Edge[];
-  if (edges.some((e) => "linked" in e)) return map;
-  return {
-    ...map,
-    edges: edges.map((e) => (e.source.startsWith("AWS::Kinesis::Stream/") ? { ...e, linked: true } : e)),
-  };
-}
+/** The fixture's log lines, as the runtime's log store hands them to `devRoutes` (epoch ms from the trace's start). */
+const logs = {
+  forTrace(traceId: string): InvocationLog[] {
+    const starts = held.filter((s) => s.trace_id === traceId).map((s) => Number(s.start_time ?? 0) * 1000);
+    const start = Math.min(...starts);
+    return mapLogs
+      .filter((l) => l.traceId === traceId && starts.length > 0)
+      .map((l) => ({
+        at: start + l.atMs,
+        traceId,
+        segmentId: l.segmentId,
+        function: l.function,
+        level: l.level,
+        message: l.message,
+        ...(l.fields ? { fields: l.fields } : {}),
+      }));
+  },
+};
 
-function withTraceFields(timeline: Timeline): Timeline {
-  const id = timeline.traceId;
-  const causes = new Map(mapSegments.flatMap((s) => (s.cause ? [[s.id, s.cause] as const] : [])));
-  const start = Date.parse(timeline.startedAt);
-  return {
-    ...timeline,
-    entries: timeline.entries.some((e) => "cause" in e)
-      ? timeline.entries
-      : timeline.entries.map((e) => (causes.has(e.id) ? { ...e, cause: causes.get(e.id) } : e)),
-    links:
-      timeline.links ??
-      mapLinks.flatMap((l) => [
-        ...(l.from === id ? [{ traceId: l.to, direction: "out" as const, via: l.via }] : []),
-        ...(l.to === id ? [{ traceId: l.from, direction: "in" as const, via: l.via }] : []),
-      ]),
-    logs:
-      timeline.logs ??
-      mapLogs
-        .filter((l) => l.traceId === id)
-        .map((l) => ({
-          time: new Date(start + l.atMs).toISOString(),
-          offsetMs: l.atMs,
-          segmentId: l.segmentId,
-          function: l.function,
-          level: l.level,
-          message: l.message,
-          ...(l.fields ? { fields: l.fields } : {}),
-        })),
-  };
-}
-
-/** Whether the server in front adds the trace-link work's fields the routes do not return yet. */
-let completeContract = true;
 /** A map to serve instead of the collector's, for layouts no small run makes. */
 let mapInstead: ServiceMap | undefined;
 
@@ -158,7 +129,7 @@ const close = (server: Server | undefined) =>
   new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
 
 beforeAll(async () => {
-  const dev = devRoutes({ collector, topology: buildTopology(fixtureServices) });
+  const dev = devRoutes({ collector, topology: buildTopology(fixtureServices), logs });
   routes = createServer(async (req, res) => {
     if (await dev(req, res)) return;
     res.writeHead(404);
@@ -171,9 +142,6 @@ beforeAll(async () => {
     const type = answer.headers.get("content-type") ?? "text/plain";
     let body = await answer.text();
     if (mapInstead && path === "/_dev/service-map") body = JSON.stringify(mapInstead);
-    const complete = answer.ok && completeContract;
-    if (complete && path === "/_dev/service-map") body = JSON.stringify(withMapFields(JSON.parse(body)));
-    if (complete && /^\/_dev\/traces\/[^/?]+$/.test(path)) body = JSON.stringify(withTraceFields(JSON.parse(body)));
     res.writeHead(answer.status, { "content-type": type });
     res.end(body);
   });
@@ -460,7 +428,6 @@ describe("the service map page in Chromium", () => {
   test("another run draws cleanly too, with or without the trace-link fields; an empty collector says how to fill the map", async () => {
     try {
       held = orderSegments;
-      completeContract = false;
       const bare = await getJson<Timeline>(`/_dev/traces/${TRACE_A}`);
       const plain = await openMap();
       await plain.page.click(`#traces tr[data-trace="${TRACE_A}"] a`);
@@ -473,7 +440,6 @@ describe("the service map page in Chromium", () => {
       expect((await drawn(plain.page)).edges.some((e) => e.dashed)).toBe(false);
       await plain.page.close();
       expect(plain.problems).toEqual(clean);
-      completeContract = true;
 
       const map = await getJson<ServiceMap>("/_dev/service-map");
       const { page, problems } = await openMap();
@@ -491,7 +457,6 @@ describe("the service map page in Chromium", () => {
       expect(empty.problems).toEqual(clean);
     } finally {
       held = mapSegments;
-      completeContract = true;
     }
   });
 
