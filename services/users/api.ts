@@ -19,8 +19,17 @@ export const email = v.pipe(
 );
 /** Cognito accepts passwords of at most 256 characters; the contract asks for at least 8. */
 export const password = v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"), v.maxLength(256));
-/** The event field `displayName` (1–64), trimmed first; spelt out, so the OpenAPI document shows its limits. */
-const newDisplayName = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(64));
+/**
+ * The event field `displayName` (1–64), trimmed first; spelt out, so the OpenAPI document shows its limits (and, as
+ * a pattern, that a blank one is refused).
+ */
+const newDisplayName = v.pipe(
+  v.string(),
+  v.regex(/\S/, "must not be blank"),
+  v.trim(),
+  v.minLength(1),
+  v.maxLength(64),
+);
 const bio = v.pipe(v.string(), v.maxLength(500, "must be at most 500 characters"));
 
 export const avatar = v.object({ mediaId: id, url, thumbnailUrl: url });
