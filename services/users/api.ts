@@ -151,7 +151,8 @@ export const getUserRoute = defineRoute({
   links: ["UsersTable"],
   handler: `${ROUTES}/getUser.handler`,
   summary: "A user's public profile, with their forum stats",
-  schemas: { response: publicProfile },
+  // A URL-safe id, as every id: anything else is a 400 before a key too large for DynamoDB reaches the table.
+  schemas: { path: v.object({ userId: id }), response: publicProfile },
   errors: [404],
 });
 
