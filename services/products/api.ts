@@ -133,6 +133,7 @@ export const updateProductRoute = defineRoute({
   links: ["ProductsTable"],
   handler: `${ROUTES}/updateProduct.handler`,
   summary: "Change any of a product's fields (its seller only)",
+  owner: { path: "productId", field: "sellerId" },
   schemas: {
     path: productPath,
     body: v.strictObject(
@@ -158,6 +159,7 @@ export const deleteProductRoute = defineRoute({
   links: ["ProductsTable"],
   handler: `${ROUTES}/deleteProduct.handler`,
   summary: "Remove a product (its seller only)",
+  owner: { path: "productId", field: "sellerId" },
   schemas: { path: productPath },
   successStatus: 204,
   // 409: the product kept changing while it was deleted (a versioned delete, re-read three times).
