@@ -17,8 +17,17 @@ export const email = v.pipe(
   v.maxLength(254),
   v.toLowerCase(),
 );
-/** Cognito accepts passwords of at most 256 characters; the contract asks for at least 8. */
-export const password = v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"), v.maxLength(256));
+/**
+ * Cognito accepts passwords of at most 256 characters, matching `^[\S]+.*[\S]+$` (no space at either end, no line
+ * break); the contract asks for at least 8. Said here, so that a password Cognito would refuse is a 400 that names
+ * it, and the OpenAPI document shows the pattern.
+ */
+export const password = v.pipe(
+  v.string(),
+  v.minLength(8, "must be at least 8 characters"),
+  v.maxLength(256),
+  v.regex(/^\S.*\S$/, "must not start or end with a space, nor hold a line break"),
+);
 /**
  * The event field `displayName` (1–64), trimmed first; spelt out, so the OpenAPI document shows its limits (and, as
  * a pattern, that a blank one is refused).
