@@ -157,7 +157,11 @@ export function accepts(schema: JsonSchema, value: unknown): boolean {
   return true;
 }
 
-/** Characters for free text: printable ASCII, with some letters and symbols beyond it (all in the BMP). */
+/**
+ * Characters for free text: printable ASCII, with some letters and symbols beyond it, all in the BMP, where a
+ * JSON Schema length (code points) and a valibot length (UTF-16 code units) agree. Beyond the BMP they do not: 64
+ * emoji are 64 characters to the document and 128 to `v.maxLength(64)`.
+ */
 const TEXT_UNIT = fc.oneof(
   { weight: 4, arbitrary: fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 1 }) },
   { weight: 1, arbitrary: fc.constantFrom("é", "ß", "中", "Ж", "€", "✓", "ñ", "\t", "\n", '"', "\\", "<", "%") },
