@@ -33,6 +33,8 @@ export interface OpenApiOperation {
   readonly requestBody?: { readonly required: boolean; readonly content: Readonly<Record<string, OpenApiMedia>> };
   readonly responses: Readonly<Record<string, OpenApiResponseOrRef>>;
   readonly security?: readonly Readonly<Record<string, readonly string[]>>[];
+  /** Owner-only: the path parameter naming the resource and the resource's attribute holding its owner. */
+  readonly "x-owner"?: { readonly path: string; readonly field: string };
 }
 
 export type OpenApiMethod = "get" | "post" | "put" | "patch" | "delete";
@@ -186,7 +188,8 @@ function errorStatuses(route: RouteNode): ErrorStatus[] {
   const schemas = route.definition.schemas ?? {};
   const writes = route.method === "POST" || route.method === "PUT" || route.method === "PATCH";
   const statuses: ErrorStatus[] = [];
-  if (schemas.body || schemas.query) statuses.push("400");
+  // A path schema and the idempotency-key header are validated too.
+  if (schemas.body || schemas.query || schemas.path || route.definition.idempotency) statuses.push("400");
   if (route.auth) statuses.push("401", "403");
   if (pathParameters(route.path).length > 0) statuses.push("404");
   if (route.definition.idempotency) statuses.push("409", "422");
@@ -254,6 +257,7 @@ function operationOf(route: RouteNode, operationId: string, service: string): Op
       : {}),
     responses,
     ...(route.auth ? { security: [{ [BEARER_SCHEME]: [] }] } : {}),
+    ...(route.definition.owner ? { "x-owner": route.definition.owner } : {}),
   };
 }
 

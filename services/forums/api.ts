@@ -12,9 +12,11 @@ const ROUTES = "services/forums/routes";
 
 const text = (max: number) =>
   v.pipe(v.string(), v.minLength(1, "must not be empty"), v.maxLength(max, `must be at most ${max} characters`));
+/** Trimmed first, so a blank one is refused; the pattern says so in the OpenAPI document. */
 const trimmed = (max: number) =>
   v.pipe(
     v.string(),
+    v.regex(/\S/, "must not be blank"),
     v.trim(),
     v.minLength(1, "must not be empty"),
     v.maxLength(max, `must be at most ${max} characters`),

@@ -12,12 +12,11 @@ const ROUTES = "services/products/routes";
 
 /** Every active ISO 4217 code the runtime knows (ICU's list), built once at init. */
 const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf("currency"));
-export const currency = v.pipe(
-  v.string(),
-  v.regex(/^[A-Z]{3}$/, "must be an ISO 4217 code (three capital letters)"),
-  v.check((code) => CURRENCIES.has(code), "must be an ISO 4217 currency code"),
-);
-const name = v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(120));
+/** A picklist, so the OpenAPI document lists the codes a client may send. */
+export const currency = v.picklist([...CURRENCIES], "must be an ISO 4217 currency code (three capital letters)");
+/** Trimmed, so a blank one is refused: the pattern says so in the OpenAPI document. */
+const notBlank = v.regex(/\S/, "must not be blank");
+const name = v.pipe(v.string(), notBlank, v.trim(), v.minLength(1, "must not be empty"), v.maxLength(120));
 const description = v.pipe(v.string(), v.maxLength(2000, "must be at most 2000 characters"));
 /** Integer minor units (cents), at most what a JavaScript number holds exactly. */
 const priceCents = v.pipe(
@@ -26,7 +25,7 @@ const priceCents = v.pipe(
   v.minValue(0),
   v.maxValue(Number.MAX_SAFE_INTEGER),
 );
-const category = v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(40));
+const category = v.pipe(v.string(), notBlank, v.trim(), v.minLength(1, "must not be empty"), v.maxLength(40));
 const imageMediaIds = v.pipe(
   v.array(id),
   v.maxLength(8, "at most 8 images"),
@@ -134,6 +133,7 @@ export const updateProductRoute = defineRoute({
   links: ["ProductsTable"],
   handler: `${ROUTES}/updateProduct.handler`,
   summary: "Change any of a product's fields (its seller only)",
+  owner: { path: "productId", field: "sellerId" },
   schemas: {
     path: productPath,
     body: v.strictObject(
@@ -159,6 +159,7 @@ export const deleteProductRoute = defineRoute({
   links: ["ProductsTable"],
   handler: `${ROUTES}/deleteProduct.handler`,
   summary: "Remove a product (its seller only)",
+  owner: { path: "productId", field: "sellerId" },
   schemas: { path: productPath },
   successStatus: 204,
   // 409: the product kept changing while it was deleted (a versioned delete, re-read three times).

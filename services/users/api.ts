@@ -17,10 +17,28 @@ export const email = v.pipe(
   v.maxLength(254),
   v.toLowerCase(),
 );
-/** Cognito accepts passwords of at most 256 characters; the contract asks for at least 8. */
-export const password = v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"), v.maxLength(256));
-/** The event field `displayName` (1–64), trimmed first; spelt out, so the OpenAPI document shows its limits. */
-const newDisplayName = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(64));
+/**
+ * Cognito accepts passwords of at most 256 characters, matching `^[\S]+.*[\S]+$` (no space at either end, no line
+ * break); the contract asks for at least 8. Said here, so that a password Cognito would refuse is a 400 that names
+ * it, and the OpenAPI document shows the pattern.
+ */
+export const password = v.pipe(
+  v.string(),
+  v.minLength(8, "must be at least 8 characters"),
+  v.maxLength(256),
+  v.regex(/^\S.*\S$/, "must not start or end with a space, nor hold a line break"),
+);
+/**
+ * The event field `displayName` (1–64), trimmed first; spelt out, so the OpenAPI document shows its limits (and, as
+ * a pattern, that a blank one is refused).
+ */
+const newDisplayName = v.pipe(
+  v.string(),
+  v.regex(/\S/, "must not be blank"),
+  v.trim(),
+  v.minLength(1),
+  v.maxLength(64),
+);
 const bio = v.pipe(v.string(), v.maxLength(500, "must be at most 500 characters"));
 
 export const avatar = v.object({ mediaId: id, url, thumbnailUrl: url });
@@ -142,7 +160,8 @@ export const getUserRoute = defineRoute({
   links: ["UsersTable"],
   handler: `${ROUTES}/getUser.handler`,
   summary: "A user's public profile, with their forum stats",
-  schemas: { response: publicProfile },
+  // A URL-safe id, as every id: anything else is a 400 before a key too large for DynamoDB reaches the table.
+  schemas: { path: v.object({ userId: id }), response: publicProfile },
   errors: [404],
 });
 

@@ -8,7 +8,7 @@ import {
 import { decodeJwt, type JWTPayload } from "jose";
 import { cognitoClient } from "../../shared/aws/cognito.js";
 import { resource } from "../../shared/config.js";
-import { badRequest, tooManyRequests, unauthorized } from "../../shared/http/problem.js";
+import { badRequest, type FieldError, tooManyRequests, unauthorized } from "../../shared/http/problem.js";
 import type { Tokens } from "./api.js";
 
 /**
@@ -33,6 +33,24 @@ const NOT_AUTHENTICATED = new Set([
   "PasswordResetRequiredException",
 ]);
 const THROTTLED = new Set(["TooManyRequestsException", "LimitExceededException", "TooManyFailedAttemptsException"]);
+
+/**
+ * The fields of a sign-up that Cognito's `InvalidParameterException` names ("Value at 'password' failed to satisfy
+ * constraint: ..."): the password, or the username and its attributes, which are the email; the whole body when it
+ * names neither. A 400 always says which field.
+ *
+ * @example
+ * ```ts
+ * refusedFields("1 validation error detected: Value at 'password' failed to satisfy constraint: ..."); // [{ path: "body.password", ... }]
+ * ```
+ */
+export function refusedFields(message: string): FieldError[] {
+  const fields = [
+    ...(/'password'/i.test(message) ? ["body.password"] : []),
+    ...(/'(username|userAttributes[^']*)'/i.test(message) ? ["body.email"] : []),
+  ];
+  return (fields.length > 0 ? fields : ["body"]).map((path) => ({ path, message: "the identity provider refused it" }));
+}
 
 export class EmailTakenInCognito extends Error {
   override readonly name = "EmailTakenInCognito";
@@ -60,7 +78,8 @@ export async function createIdentity(email: string, password: string): Promise<s
     if (name === "UsernameExistsException" || name === "AliasExistsException") throw new EmailTakenInCognito(email);
     if (name === "InvalidPasswordException")
       throw badRequest("the password does not meet the policy", [{ path: "body.password", message: message(error) }]);
-    if (name === "InvalidParameterException") throw badRequest(`the identity provider refused it: ${message(error)}`);
+    if (name === "InvalidParameterException")
+      throw badRequest(`the identity provider refused it: ${message(error)}`, refusedFields(message(error)));
     if (THROTTLED.has(name)) throw tooManyRequests("too many sign-ups right now; try again shortly");
     throw error;
   }

@@ -5,7 +5,7 @@ export { decodeCursor, encodeCursor, MAX_CURSOR_LENGTH } from "./cursor.js";
 export { IDEMPOTENCY_TABLE, idempotencyTableProblems } from "./idempotencyTableProblems.js";
 export { isConditionFailure } from "./isConditionFailure.js";
 export { mergedPage } from "./mergedPage.js";
-export { pageQuery, pageQueryUpTo } from "./pageQuery.js";
+export { pageQuery, pageQueryUpTo, wholeNumbersUpTo } from "./pageQuery.js";
 export type {
   Checkpoint,
   ChunkPlan,

@@ -36,7 +36,7 @@ export {
 export { problemResponse } from "./problemResponse.js";
 export { requestIdentity } from "./requestIdentity.js";
 export { isSaneToken, resolveCorrelationId, resolveRequestId, resolveTraceHeader } from "./requestIds.js";
-export { checkedSchema, fieldError, requestValidation } from "./requestValidation.js";
+export { checkedSchema, fieldError, requestValidation, validatePart } from "./requestValidation.js";
 export { responseHeaders } from "./responseHeaders.js";
 export { ResponseSchemaError, responseValidator } from "./responseValidation.js";
 export type { HttpResult } from "./result.js";

@@ -36,6 +36,31 @@ export function fieldError(location: string, issue: v.BaseIssue<unknown>): Field
   return { path: dotted ? `${location}.${dotted}` : location, message };
 }
 
+// valibot's object schemas take any non-null object, an array too: a JSON array is never the object a route asks for.
+const OBJECT_SCHEMAS: ReadonlySet<string> = new Set(["object", "loose_object", "strict_object", "object_with_rest"]);
+
+/**
+ * One part of the request checked against its schema: the parsed value, or every violated field (dotted from
+ * `location`). An array where the schema wants an object is one violation of the whole part.
+ *
+ * @example
+ * ```ts
+ * validatePart("body", v.object({ name: v.string() }), []); // { errors: [{ path: "body", message: "must be a JSON object" }] }
+ * ```
+ */
+export function validatePart(
+  location: string,
+  schema: RequestSchema,
+  input: unknown,
+): { readonly output: unknown } | { readonly errors: readonly FieldError[] } {
+  if (Array.isArray(input) && OBJECT_SCHEMAS.has(schema.type))
+    return { errors: [{ path: location, message: "must be a JSON object, not an array" }] };
+  const result = v.safeParse(schema, input);
+  return result.success
+    ? { output: result.output }
+    : { errors: result.issues.map((issue) => fieldError(location, issue)) };
+}
+
 /**
  * The schema, once checked at init to be a synchronous valibot schema (`undefined` passes); `what` names it in the error.
  *
@@ -80,9 +105,9 @@ export function requestValidation(
         values[location] = location === "body" ? undefined : input;
         continue;
       }
-      const result = v.safeParse(schema, input);
-      if (result.success) values[location] = result.output;
-      else for (const issue of result.issues) errors.push(fieldError(location, issue));
+      const checked = validatePart(location, schema, input);
+      if ("output" in checked) values[location] = checked.output;
+      else errors.push(...checked.errors);
     }
     if (errors.length > 0) throw badRequest(`the request has ${errors.length} invalid field(s)`, errors);
     exchange.request = {

@@ -101,6 +101,7 @@ export function checkTopology(topology: Topology): TopologyProblem[] {
     }
   }
   problems.push(...resourceProblems(topology, tableOwners));
+  problems.push(...ownerProblems(topology));
   for (const route of topology.routes) {
     const name = route.definition.idempotency?.table;
     if (!name) continue;
@@ -109,6 +110,20 @@ export function checkTopology(topology: Topology): TopologyProblem[] {
     else problems.push(...idempotencyTableProblems(name, table));
   }
   problems.push(...outboxProblems(topology));
+  return problems;
+}
+
+/** An owner-only route needs a token (whose user is the owner or not) and names its resource by a path parameter. */
+function ownerProblems(topology: Topology): TopologyProblem[] {
+  const problems: TopologyProblem[] = [];
+  for (const route of topology.routes) {
+    const owner = route.definition.owner;
+    if (!owner) continue;
+    const name = `${route.method} ${route.fullPath}`;
+    if (!route.auth) problems.push(`${name} is owner-only but takes no token`);
+    if (!route.path.includes(`{${owner.path}}`))
+      problems.push(`${name} is owner-only on {${owner.path}}, not in its path`);
+  }
   return problems;
 }
 

@@ -34,6 +34,12 @@ export interface RouteDefinition {
   };
   /** Status of a success (default 200; 201 for creates). */
   readonly successStatus?: number;
+  /**
+   * An owner-only route on one resource: `path` is the path parameter naming it, `field` the resource's attribute
+   * holding its owner's user id. Another user's token is a 403 and changes nothing; the OpenAPI document shows it
+   * (`x-owner`), and the BOLA suite tries every such route with another user's token.
+   */
+  readonly owner?: { readonly path: string; readonly field: string };
   /** The contract's notable errors for this route, documented beside those its schemas and auth imply. */
   readonly errors?: readonly number[];
   /**

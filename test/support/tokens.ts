@@ -3,13 +3,15 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import {
   AdminConfirmSignUpCommand,
-  type CognitoIdentityProviderClient,
+  CognitoIdentityProviderClient,
+  type CognitoIdentityProviderClientConfig,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   InitiateAuthCommand,
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from "jose";
+import { expect } from "vitest";
 
 /**
  * Token forging for the authorizer's tests: copies of real Cognito tokens with changed claims or signed by another
@@ -112,3 +114,73 @@ export async function accessTokenVia(
   if (!AuthenticationResult?.AccessToken) throw new Error("InitiateAuth returned no AccessToken");
   return AuthenticationResult.AccessToken;
 }
+
+/** A user's credentials and real tokens, from which the attacks are forged. */
+export interface TokenVictim {
+  readonly email: string;
+  readonly password: string;
+  readonly accessToken: string;
+  readonly idToken: string;
+}
+
+/** Forges one attack on `victim`: the `authorization` header to send (`undefined`: none). */
+export type TokenAttack = (
+  victim: TokenVictim,
+  cognito: CognitoIdentityProviderClientConfig,
+  usersPoolId: string,
+) => Promise<string | undefined>;
+
+/**
+ * Each way a request may fail to carry a valid access token of the users pool, named: the users suite and the BOLA
+ * matrix send every one of them, and each must be a 401.
+ */
+export const TOKEN_ATTACKS: Readonly<Record<string, TokenAttack>> = {
+  "no authorization header": async () => undefined,
+  "Bearer abc": async () => "Bearer abc",
+  "Basic credentials": async (victim) =>
+    `Basic ${Buffer.from(`${victim.email}:${victim.password}`).toString("base64")}`,
+  "a JWT with characters outside base64url": async (victim) => {
+    const [header, , signature] = victim.accessToken.split(".");
+    return `Bearer ${header}.@@not+base64/@@.${signature}`;
+  },
+  "a JWT whose payload does not decode": async (victim) => {
+    const [header, , signature] = victim.accessToken.split(".");
+    return `Bearer ${header}.A.${signature}`;
+  },
+  "an expired token signed by the local Cognito's key": async (victim) => {
+    const expired = await resign(victim.accessToken, await cognitoLocalSigningKey(), expiredClaims(victim.accessToken));
+    expect(decodeJwt(expired).exp).toBeLessThan(Date.now() / 1000);
+    return `Bearer ${expired}`;
+  },
+  "the same claims signed by another key with the same kid": async (victim) =>
+    `Bearer ${await resign(victim.accessToken, await strangerKey())}`,
+  "claims changed after signing": async (victim) =>
+    `Bearer ${withForeignPayload(victim.accessToken, { sub: crypto.randomUUID() })}`,
+  "another user pool's access token": async (victim, cognitoConfig) => {
+    const cognito = new CognitoIdentityProviderClient(cognitoConfig);
+    try {
+      const pool = await createPool(cognito);
+      await createConfirmedUser(cognito, pool, victim.email, victim.password);
+      const token = await accessTokenVia(cognito, pool.clientId, victim.email, victim.password);
+      expect(decodeJwt(token)).toMatchObject({ token_use: "access", client_id: pool.clientId });
+      expect(decodeJwt(token).iss).toMatch(new RegExp(`/${pool.poolId}$`));
+      return `Bearer ${token}`;
+    } finally {
+      cognito.destroy();
+    }
+  },
+  "another app client's access token in the users pool": async (victim, cognitoConfig, usersPoolId) => {
+    const cognito = new CognitoIdentityProviderClient(cognitoConfig);
+    try {
+      const clientId = await createAppClient(cognito, usersPoolId);
+      const token = await accessTokenVia(cognito, clientId, victim.email, victim.password);
+      const real = decodeJwt(victim.accessToken);
+      expect(decodeJwt(token)).toMatchObject({ token_use: "access", iss: real.iss, sub: real.sub });
+      expect(decodeJwt(token).client_id).not.toBe(real.client_id);
+      return `Bearer ${token}`;
+    } finally {
+      cognito.destroy();
+    }
+  },
+  "an ID token": async (victim) => `Bearer ${victim.idToken}`,
+};

@@ -1,7 +1,8 @@
+import { toJsonSchema } from "@valibot/to-json-schema";
 import type { APIGatewayProxyResult } from "aws-lambda";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { pageQuery, pageQueryUpTo } from "../../shared/data/index.js";
+import { pageQuery, pageQueryUpTo, wholeNumbersUpTo } from "../../shared/data/index.js";
 import { httpHandler } from "../../shared/http/index.js";
 import { apiEvent, lambdaContext } from "../support/apiEvents.js";
 
@@ -58,6 +59,18 @@ describe("pageQuery", () => {
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toEqual({ query: { limit: 7, category: "books", cursor: "c" } });
     expect(JSON.parse((await get(popular, null)).body)).toEqual({ query: { limit: 20 } });
+  });
+
+  it("states its range in its pattern, so the OpenAPI document promises only limits the route takes", () => {
+    for (const max of [1, 9, 10, 50, 99, 100, 250, 1234]) {
+      const pattern = wholeNumbersUpTo(max);
+      for (let n = -2; n <= 2 * max + 20; n++)
+        expect(pattern.test(String(n)), `${pattern.source} on ${n}`).toBe(n >= 1 && n <= max);
+      for (const text of ["01", "", "+1", "1.0", " 1", "1 "]) expect(pattern.test(text), text).toBe(false);
+    }
+    expect(wholeNumbersUpTo(50).source).toBe("^(?:[1-9]|[1-4][0-9]|50)$");
+    const limit = toJsonSchema(pageQuery, { typeMode: "input", errorMode: "ignore" }).properties?.limit;
+    expect(limit).toMatchObject({ type: "string", pattern: wholeNumbersUpTo(100).source });
   });
 
   it("refuses a maximum or default that makes no sense", () => {

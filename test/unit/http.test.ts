@@ -263,6 +263,25 @@ describe("validation", () => {
     expect(scalar.errors).toEqual([{ path: "body", message: expect.any(String) }]);
   });
 
+  it("refuses a JSON array where the body schema wants an object, strict or not (valibot takes arrays as objects)", async () => {
+    const patch = httpHandler({
+      body: v.strictObject({ name: v.optional(v.string()) }),
+      handler: () => {
+        throw new Error("the handler must not run");
+      },
+    });
+    for (const [handler, body] of [
+      [patch, "[]"],
+      [patch, '["x"]'],
+      [createForum, '[{"name":"x"}]'],
+    ] as const) {
+      const problem = expectProblem(await call(handler, apiEvent({ body })), 400);
+      expect(problem.type).toBe(PROBLEM_KINDS.validation.type);
+      expect(problem.errors).toEqual([{ path: "body", message: "must be a JSON object, not an array" }]);
+    }
+    expect(seen).toEqual([]);
+  });
+
   it("hands the handler the schemas' outputs", async () => {
     const event = apiEvent({
       body: JSON.stringify({ name: "Bouldering", extra: "dropped" }),

@@ -134,6 +134,46 @@ describe("openApiDocument of other routes", () => {
     expect(Object.keys(doc?.paths["/{itemId}"]?.delete?.responses ?? {}).sort()).toEqual(["204", "401", "403", "404"]);
   });
 
+  test("shows an owner-only route (x-owner) and a 400 wherever a path schema or an idempotency key is validated", () => {
+    const owned = defineService({
+      name: "owned",
+      basePath: "/owned",
+      tables: {},
+      routes: [
+        {
+          method: "DELETE",
+          path: "/{itemId}",
+          auth: true,
+          handler: "test/fixtures/none/remove.handler",
+          summary: "Remove (its owner only)",
+          schemas: { path: v.object({ itemId: v.pipe(v.string(), v.regex(/^[a-z]+$/)) }) },
+          owner: { path: "itemId", field: "ownerId" },
+        },
+        {
+          method: "POST",
+          path: "/{itemId}/likes",
+          auth: false,
+          handler: "test/fixtures/none/like.handler",
+          summary: "Like",
+          idempotency: { table: "OwnedTable" },
+        },
+      ],
+      publishes: [],
+      consumers: [],
+    });
+    const paths = openApiDocument(buildTopology([owned]), "owned")?.paths;
+    expect(paths?.["/{itemId}"]?.delete?.["x-owner"]).toEqual({ path: "itemId", field: "ownerId" });
+    expect(Object.keys(paths?.["/{itemId}"]?.delete?.responses ?? {}).sort()).toEqual([
+      "204",
+      "400",
+      "401",
+      "403",
+      "404",
+    ]);
+    expect(paths?.["/{itemId}/likes"]?.post?.["x-owner"]).toBeUndefined();
+    expect(paths?.["/{itemId}/likes"]?.post?.responses["400"]).toBeDefined();
+  });
+
   test("has no security scheme when no route needs a token; undefined for an unknown service", () => {
     const ledger = openApiDocument(topology, "ledger");
     expect(ledger?.components.securitySchemes).toBeUndefined();

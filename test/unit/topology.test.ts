@@ -246,6 +246,27 @@ describe("consistency check", () => {
     ]);
   });
 
+  test("finds an owner-only route without a token, or naming a resource its path does not", () => {
+    const route = shop.routes[0]!;
+    const owned: ServiceDefinition = {
+      ...shop,
+      routes: [
+        { ...route, auth: false, owner: { path: "orderId", field: "buyerId" } },
+        {
+          ...route,
+          method: "PATCH",
+          path: "/orders/{orderId}",
+          auth: true,
+          owner: { path: "orderId", field: "buyerId" },
+        },
+      ],
+    };
+    expect(broken([owned, ledger])).toEqual([
+      "POST /shop/orders is owner-only but takes no token",
+      "POST /shop/orders is owner-only on {orderId}, not in its path",
+    ]);
+  });
+
   test("finds a consumed event that nobody publishes", () => {
     expect(broken([ledger])).toEqual(
       expect.arrayContaining([

@@ -1,5 +1,7 @@
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { secondsUntilExpiry } from "../../services/users/identity.js";
+import { signupRoute } from "../../services/users/api.js";
+import { refusedFields, secondsUntilExpiry } from "../../services/users/identity.js";
 
 /** A JWT-shaped token with `payload` (header and signature are never read). */
 const jwt = (payload: unknown) =>
@@ -45,5 +47,30 @@ describe("secondsUntilExpiry", () => {
     ["a payload that is not JSON", `h.${Buffer.from("not json").toString("base64url")}.s`],
   ])("throws on a token with %s", (_, token) => {
     expect(() => secondsUntilExpiry(token, 0)).toThrow(SyntaxError);
+  });
+});
+
+describe("what Cognito refuses at sign-up is a 400 naming the field", () => {
+  it("maps InvalidParameterException's message to the fields it names", () => {
+    const field = (message: string) => refusedFields(message).map((error) => error.path);
+    expect(field("1 validation error detected: Value at 'password' failed to satisfy constraint: ...")).toEqual([
+      "body.password",
+    ]);
+    expect(field("Value at 'username' failed to satisfy constraint")).toEqual(["body.email"]);
+    expect(field("Value at 'userAttributes.1.member.value' failed")).toEqual(["body.email"]);
+    expect(field("Invalid email address format.")).toEqual(["body"]);
+  });
+
+  it("refuses before Cognito does a password with a space at either end or a line break (its ^[\\S]+.*[\\S]+$)", () => {
+    const body = { email: "pat@example.com", displayName: "Pat" };
+    for (const password of [" leading-space", "trailing-space ", "line\nbreak-in-it", "\tpassword"]) {
+      const result = v.safeParse(signupRoute.schemas.body, { ...body, password });
+      expect(
+        result.issues?.map((issue) => v.getDotPath(issue)),
+        JSON.stringify(password),
+      ).toEqual(["password"]);
+    }
+    for (const password of ["correct horse", "pw-8chars", "ünïcødé-ok"])
+      expect(v.safeParse(signupRoute.schemas.body, { ...body, password }).success, password).toBe(true);
   });
 });

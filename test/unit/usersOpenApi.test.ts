@@ -234,11 +234,12 @@ describe("the users OpenAPI document", () => {
     expect(operationOf(doc, getMeRoute).responses["401"]).toEqual({ $ref: "#/components/responses/Unauthorized" });
   });
 
-  test("GET /{userId} has its required path parameter; no other route has one", () => {
+  test("GET /{userId} has its required path parameter, a URL-safe id (else a 400); no other route has one", () => {
     const getUser = routes.find((r) => r.path === "/{userId}")!;
     expect(operationOf(doc, getUser).parameters).toEqual([
-      { name: "userId", in: "path", required: true, schema: { type: "string" } },
+      { name: "userId", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } },
     ]);
+    expect(Object.keys(operationOf(doc, getUser).responses).sort()).toEqual(["200", "400", "404"]);
     for (const route of routes.filter((r) => r !== getUser))
       expect(operationOf(doc, route).parameters?.filter((p) => p.in === "path") ?? [], label(route)).toEqual([]);
   });
