@@ -13,7 +13,7 @@ import { type DevServer, startDev } from "../support/devServer.js";
 import { forumsClient } from "../support/forumsClient.js";
 import { mediaClient } from "../support/mediaClient.js";
 import { eventually, newProduct, productsClient, uid } from "../support/productsClient.js";
-import { type TraceDocument, traceEntries, type XrayReader, xrayReader } from "../support/xray.js";
+import { linksSeenBothWays, type TraceDocument, traceEntries, type XrayReader, xrayReader } from "../support/xray.js";
 
 /** Every process in a process group, by `ps` (pid and command). */
 function groupMembers(pgid: number): { pid: number; args: string }[] {
@@ -246,6 +246,34 @@ describe("after traffic through all four services", () => {
     await expect(xray.summaries('service("UsersSignup") AND', range)).rejects.toMatchObject({
       name: "InvalidRequestException",
     });
+  });
+
+  test("the media worker's trace: its MediaProcessed leaves through the outbox publisher, whose trace links back; /_dev/traces names the same links", async () => {
+    const range = { start: since, end: new Date(Date.now() + 1_000) };
+    const worked = await xray.summaries('service("MediaWorker")', range);
+    expect(worked.summaries.length, "no trace of the media worker").toBeGreaterThan(0);
+    // The worker commits the media item and its event together; the table's stream runs the publisher in a trace of
+    // its own, linked to the worker's commit, and the publisher publishes in the worker's trace.
+    const found = await eventually(
+      async () =>
+        Promise.all(
+          worked.summaries.map(async (s) => ({ traceId: s.Id!, linked: await xray.linkedFrom(s.Id!, 600_000) })),
+        ),
+      (traces) => traces.some((t) => t.linked.length > 0),
+    );
+    const withLink = found.find((t) => t.linked.length > 0);
+    expect(withLink, JSON.stringify(found)).toBeDefined();
+    const { traceId, linked } = withLink!;
+    expect(linked.flatMap((t) => t.links.map((l) => l.attributes["messaging.system"]))).toContain("dynamodb-streams");
+    expect(linked.flatMap((t) => functionsIn(t.documents))).toContain("MediaOutboxPublisher");
+    const entries = traceEntries(await xray.traceDocuments(traceId));
+    for (const link of linked.flatMap((t) => t.links))
+      expect(entries.find((e) => e.id === link.id)?.name, link.id).toMatch(/^outbox /);
+    const seen = await linksSeenBothWays(xray, dev.url, traceId);
+    expect(seen.dev).toEqual(seen.documents);
+    expect(seen.documents.filter((l) => l.direction === "out").map((l) => l.traceId)).toEqual(
+      expect.arrayContaining(linked.map((t) => t.traceId)),
+    );
   });
 
   const run = promisify(execFile);
