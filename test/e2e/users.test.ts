@@ -651,7 +651,8 @@ describe("tracing a sign-up", () => {
     );
     const timeline = await devJson<TraceTimeline>(`/_dev/traces/${traceId}`);
     expect(timeline).toMatchObject({ traceId, entries: expect.any(Array), links: expect.any(Array) });
-    expect(new Set(timeline?.entries.map((e) => e.id))).toEqual(new Set(entries.map((e) => e.id)));
+    // Read after the documents, it holds at least what they held (the bus consumer may have arrived since).
+    expect(timeline?.entries.map((e) => e.id)).toEqual(expect.arrayContaining(entries.map((e) => e.id)));
   });
 
   test("a client's 4xx is an error in its trace, not a fault; the handler subsegment is named after the handler", async () => {
