@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type ServerResponse } from "node:http";
-import type { MapEdge, MapNode } from "../devtools/serviceMap.js";
+import { buildServiceMap, type MapEdge, type MapNode } from "../devtools/serviceMap.js";
 import { closeHttpServer, listenOnLoopback, readBody } from "./httpServer.js";
 import { LOOPBACK } from "./ports.js";
 import { segmentProblem, type XrayCollector, type XraySegment } from "./xrayCollector.js";
@@ -381,7 +381,7 @@ function statistics(calls: EdgeCalls): Json {
 
 /**
  * The service graph of the traces running in the range: the nodes and edges of each trace's `buildServiceMap`,
- * summed; a node is `Root` when the client calls it and `active` when it sent segments of its own.
+ * summed, and the linked hops between them and the traces they link to; a node is `Root` when the client calls it and `active` when it sent segments of its own.
  */
 function getServiceGraph(traces: ProcessedTrace[], input: Json): Json {
   const { start, end } = timeRange(input);
@@ -390,6 +390,17 @@ function getServiceGraph(traces: ProcessedTrace[], input: Json): Json {
   const times = new Map<string, { start: number; end: number }>();
   const sends = new Set<string>();
   const edges = new Map<string, EdgeCalls & { source: string; target: string }>();
+  const addEdge = (edge: MapEdge, t: { start: number; end: number }) => {
+    const key = `${edge.source}\u0000${edge.target}`;
+    const known = edges.get(key) ?? { ...edge, requests: 0, errors: 0, faults: 0, durations: [], ...t };
+    known.requests += edge.requests;
+    known.errors += edge.errors;
+    known.faults += edge.faults;
+    known.durations.push(...durationsOf(edge));
+    known.start = Math.min(known.start, t.start);
+    known.end = Math.max(known.end, t.end);
+    edges.set(key, known);
+  };
   for (const trace of active) {
     const traceTimes = nodeTimes(trace);
     for (const entity of trace.index.entities.values()) {
@@ -401,18 +412,23 @@ function getServiceGraph(traces: ProcessedTrace[], input: Json): Json {
       const known = times.get(node.id);
       times.set(node.id, known ? { start: Math.min(known.start, t.start), end: Math.max(known.end, t.end) } : t);
     }
-    for (const edge of trace.map.edges) {
-      const key = `${edge.source}\u0000${edge.target}`;
-      const t = traceTimes.get(edge.target) ?? { start: trace.start, end: trace.end };
-      const known = edges.get(key) ?? { ...edge, requests: 0, errors: 0, faults: 0, durations: [], ...t };
-      known.requests += edge.requests;
-      known.errors += edge.errors;
-      known.faults += edge.faults;
-      known.durations.push(...durationsOf(edge));
-      known.start = Math.min(known.start, t.start);
-      known.end = Math.max(known.end, t.end);
-      edges.set(key, known);
+    for (const edge of trace.map.edges)
+      addEdge(edge, traceTimes.get(edge.target) ?? { start: trace.start, end: trace.end });
+  }
+  // A linked hop (a stream consumer's trace linking to the publish in its producer's) joins two traces, so no one
+  // trace's map draws it: it comes from the map of the traces in range together with the traces they link to.
+  const byId = new Map(traces.map((trace) => [trace.id, trace]));
+  const producers = active.flatMap((trace) =>
+    [...trace.index.entities.values()].flatMap((entity) => entity.links.map((link) => link.traceId)),
+  );
+  const joined = [...new Set([...active.map((trace) => trace.id), ...producers])].flatMap((id) => byId.get(id) ?? []);
+  const linkedMap = buildServiceMap(joined.flatMap((trace) => trace.documents as XraySegment[]));
+  for (const edge of linkedMap.edges.filter((e) => e.linked)) {
+    for (const id of [edge.source, edge.target]) {
+      const node = linkedMap.nodes.find((n) => n.id === id);
+      if (node && !nodes.has(id)) nodes.set(id, node);
     }
+    addEdge(edge, times.get(edge.target) ?? { start, end });
   }
   const ordered = [...nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
   const referenceOf = new Map(ordered.map((node, i) => [node.id, i]));

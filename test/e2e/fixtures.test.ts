@@ -10,9 +10,19 @@ import { FALLBACK_USER_POOL, type Runtime, startRuntime } from "../../local/runt
 import { buildTopology } from "../../shared/topology/index.js";
 import { newTraceId, parseTraceHeader } from "../../shared/tracing/traceHeader.js";
 import { fixtureServices } from "../fixtures/services/index.js";
+import { eventually } from "../support/productsClient.js";
+import {
+  linksOf,
+  linksSeenBothWays,
+  type TraceDocument,
+  traceEntries,
+  type XrayReader,
+  xrayReader,
+} from "../support/xray.js";
 
 let emulators: Emulators;
 let runtime: Runtime;
+let xray: XrayReader;
 const logs: string[] = [];
 
 beforeAll(async () => {
@@ -24,9 +34,15 @@ beforeAll(async () => {
     stage: "e2e",
     log: (line) => logs.push(line),
   });
+  xray = xrayReader({
+    endpoint: emulators.endpoints.xray,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
 }, 90_000);
 
 afterAll(async () => {
+  xray?.client.destroy();
   await runtime?.stop();
   await emulators?.stop();
 });
@@ -118,34 +134,47 @@ test("an order placed through the gateway reaches the ledger over all four trans
   const streamed = entries.find((e) => e.consumer === STREAM_CONSUMER)!;
   const streamTrace = parseTraceHeader(streamed.receivedTraceHeader)!.root;
 
-  // The devtools show that one trace: the stage, the producer, and each consumer's function segment; and the link
-  // both ways between it and the stream consumer's trace.
+  // X-Ray holds that one trace: the stage, the producer, and each consumer's function segment; the stream consumer's
+  // trace links to it from the record's subsegment, and `/_dev/traces` names that link both ways.
   const inTrace = [
     "shop/e2e",
     "ShopPlaceOrder",
     "ShopOutboxPublisher",
     ...consumers.filter((c) => c !== STREAM_CONSUMER),
   ];
-  let names: string[] = [];
-  let links: unknown[] = [];
-  let back: unknown[] = [];
-  const traceDeadline = Date.now() + 10_000;
-  while (Date.now() < traceDeadline) {
-    const res = await fetch(`${runtime.url}/_dev/traces/${root}`);
-    const theirs = await fetch(`${runtime.url}/_dev/traces/${streamTrace}`);
-    if (res.status === 200 && theirs.status === 200) {
-      const timeline = (await res.json()) as { links: unknown[] };
-      const body = JSON.stringify(timeline);
-      names = inTrace.filter((name) => body.includes(`"${name}"`));
-      links = timeline.links;
-      back = ((await theirs.json()) as { links: unknown[] }).links;
-      if (names.length === inTrace.length && links.length > 0 && back.length > 0) break;
-    } else await Promise.all([res.arrayBuffer(), theirs.arrayBuffer()]);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  const segmentsOf = (documents: TraceDocument[]) =>
+    traceEntries(documents).flatMap((e) => (e.kind === "segment" && !e.inProgress ? [e.name] : []));
+  const { documents, streamDocuments } = await eventually(
+    async () => ({
+      documents: await xray.traceDocuments(root),
+      streamDocuments: await xray.traceDocuments(streamTrace),
+    }),
+    (r) =>
+      inTrace.every((name) => segmentsOf(r.documents).includes(name)) &&
+      segmentsOf(r.streamDocuments).includes(STREAM_CONSUMER) &&
+      linksOf(r.streamDocuments).length > 0,
+  );
+  expect(inTrace.filter((name) => segmentsOf(documents).includes(name))).toEqual(inTrace);
+  expect(segmentsOf(documents)).not.toContain(STREAM_CONSUMER);
+  expect(linksOf(documents).filter((l) => l.trace_id !== root)).toEqual([]);
+  const link = {
+    trace_id: root,
+    id: expect.stringMatching(/^[0-9a-f]{16}$/),
+    attributes: { "messaging.system": "kinesis" },
+  };
+  expect(linksOf(streamDocuments)).toContainEqual(link);
+  const target = linksOf(streamDocuments).find((l) => l.trace_id === root)!.id;
+  expect(traceEntries(documents).map((e) => e.id)).toContain(target);
+  expect((await xray.linkedFrom(root)).map((t) => t.traceId)).toContain(streamTrace);
+  for (const id of [root, streamTrace]) {
+    const seen = await linksSeenBothWays(xray, runtime.url, id);
+    expect(seen.dev, id).toEqual(seen.documents);
   }
-  expect(names).toEqual(inTrace);
-  expect(links).toContainEqual({ traceId: streamTrace, direction: "out", via: "kinesis" });
-  expect(back).toContainEqual({ traceId: root, direction: "in", via: "kinesis" });
+  expect((await linksSeenBothWays(xray, runtime.url, root)).dev).toContainEqual({
+    traceId: streamTrace,
+    direction: "out",
+    via: "kinesis",
+  });
   // The order and its events commit in one transaction; the table's stream feeds the outbox publisher, and each event
   // hangs under its own publish call: the map draws producer → table → publisher → transport → consumer for all
   // four transports, and never the producer straight to a transport or a consumer.
@@ -171,31 +200,16 @@ test("an order placed through the gateway reaches the ledger over all four trans
   expect(list.items.some((t) => t.traceId === root)).toBe(true);
 
   // Cold starts, as the function segments report them (`aws.init_ms`), for the record.
-  const coldStarts = emulators.xray
-    .segments()
-    .filter((s) => s.origin === "AWS::Lambda::Function")
-    .map((s) => [s.name, (s.aws as { init_ms?: number } | undefined)?.init_ms] as const)
+  const coldStarts = [...documents, ...streamDocuments]
+    .filter((d) => d.origin === "AWS::Lambda::Function")
+    .map((d) => [d.name, (d.aws as { init_ms?: number } | undefined)?.init_ms] as const)
     .filter(([, ms]) => ms !== undefined);
   console.log(`runtime start-up ${runtime.startedInMs} ms; cold starts (ms):`, Object.fromEntries(coldStarts));
 });
 
-interface TraceSegment {
-  id: string;
-  name: string;
-  subsegments?: TraceSegment[];
-}
-
-/** Every (sub)segment name of the trace `root` the collector holds. */
-function segmentNames(root: string): string[] {
-  const names: string[] = [];
-  const walk = (segment: TraceSegment) => {
-    names.push(segment.name);
-    for (const child of segment.subsegments ?? []) walk(child);
-  };
-  for (const segment of emulators.xray.segments() as unknown as (TraceSegment & { trace_id?: string })[])
-    if (segment.trace_id === root) walk(segment);
-  return names;
-}
+/** Every (sub)segment name of trace `root`, read through the X-Ray API. */
+const segmentNames = async (root: string): Promise<string[]> =>
+  traceEntries(await xray.traceDocuments(root)).map((e) => e.name);
 
 test("a function killed right after its commit, before any publish: every event still arrives, once, in its trace", async () => {
   const orderId = `crash-${Date.now()}`;
@@ -218,19 +232,10 @@ test("a function killed right after its commit, before any publish: every event 
   // The trace header the request had when it committed travelled with every event, to every consumer (the stream's
   // in its envelope, linked from a trace of its own).
   for (const entry of entries) expectTraceOf(entry, traceId);
-  let publishes: string[] = [];
-  const traceDeadline = Date.now() + 10_000;
-  while (Date.now() < traceDeadline) {
-    publishes = segmentNames(traceId).filter((name) => name.startsWith("publish "));
-    if (publishes.length >= 4) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  const publishes = async () => (await segmentNames(traceId)).filter((name) => name.startsWith("publish ")).sort();
+  await eventually(publishes, (names) => names.length >= 4);
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // a second publish, were there one, would be in by now
-  expect(
-    segmentNames(traceId)
-      .filter((name) => name.startsWith("publish "))
-      .sort(),
-  ).toEqual(
+  expect(await publishes()).toEqual(
     ["shop.ItemScanned", "shop.LabelRequested", "shop.OrderPlaced", "shop.ReceiptIssued"].map((t) => `publish ${t}`),
   );
 });

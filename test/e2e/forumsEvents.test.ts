@@ -14,7 +14,7 @@ import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ForumCreated, PostCreated, ThreadCreated } from "../../events/forums.js";
 import { UserProfileUpdated } from "../../events/users.js";
-import type { ServiceMap, TraceTimeline } from "../../local/devtools/index.js";
+import type { ServiceMap } from "../../local/devtools/index.js";
 import type { Forum, Leader, Post, Thread } from "../../services/forums/api.js";
 import { type Envelope, envelopeSchema } from "../../shared/events/envelope.js";
 import { eventSource } from "../../shared/events/resources.js";
@@ -38,6 +38,15 @@ import {
   wipePostCounters,
 } from "../support/forumsClient.js";
 import { createQueue } from "../support/transportWiring.js";
+import {
+  callsIn,
+  linksSeenBothWays,
+  outline,
+  type TraceDocument,
+  traceEntries,
+  type XrayReader,
+  xrayReader,
+} from "../support/xray.js";
 
 /**
  * The forums service's asynchronous side through a real `npm run dev`, as an operator sees it: 30 concurrent posts
@@ -627,11 +636,14 @@ describe("the forums events on the bus", () => {
 });
 
 describe("a post's trace", () => {
-  type Linked = TraceTimeline | undefined;
-  const trace = (traceId: string) => devJson<TraceTimeline>(`/_dev/traces/${traceId}`);
+  let xray: XrayReader;
+  beforeAll(() => {
+    xray = xrayReader(dev.clientConfig("xray"));
+  });
+  afterAll(() => xray?.client.destroy());
   const consumers = ["ForumsPostCreated", "UsersPostCreated"];
-  const ran = (t: Linked, name: string) =>
-    (t?.entries ?? []).some((e) => e.kind === "segment" && e.name === name && !e.inProgress);
+  const ran = (documents: TraceDocument[] | undefined, name: string) =>
+    traceEntries(documents ?? []).some((e) => e.kind === "segment" && e.name === name && !e.inProgress);
 
   test("links out to its Kinesis consumers, whose traces link back to it (via Kinesis)", {
     timeout: 90_000,
@@ -646,51 +658,76 @@ describe("a post's trace", () => {
     expectOk(reply, 201);
 
     const reached = async () => {
-      const timeline = await trace(reply.traceId);
-      const out = (timeline?.links ?? []).filter((l) => l.direction === "out" && l.via === "kinesis");
-      const linked = await Promise.all(out.map(async (l) => ({ link: l, timeline: await trace(l.traceId) })));
-      return { timeline, linked };
+      const documents = await xray.traceDocuments(reply.traceId);
+      const linked = (await xray.linkedFrom(reply.traceId)).filter((t) =>
+        t.links.some((l) => l.attributes["messaging.system"] === "kinesis"),
+      );
+      return { documents, linked };
     };
-    const { timeline, linked } = await eventually(
+    const { documents, linked } = await eventually(
       reached,
-      (r) => consumers.every((name) => r.linked.some((l) => ran(l.timeline, name))),
+      (r) =>
+        consumers.every((name) => r.linked.some((l) => ran(l.documents, name))) &&
+        traceEntries(r.documents).some((e) => e.operation === "PutRecords" && !e.inProgress),
       SETTLE_MS,
       300,
     );
-    const shape = (timeline?.entries ?? []).map((e) => `${"  ".repeat(e.depth)}${e.name} ${e.operation ?? ""}`);
+    const entries = traceEntries(documents);
+    const shape = outline(entries);
     for (const name of consumers) {
-      const theirs = linked.filter((l) => ran(l.timeline, name));
+      const theirs = linked.filter((l) => ran(l.documents, name));
       expect(
         theirs.length,
-        `no ${name} linked from ${reply.traceId}; links ${JSON.stringify(timeline?.links)}:\n${shape.join("\n")}`,
+        `no ${name} linked from ${reply.traceId}; linked ${linked.map((t) => t.traceId).join(", ")}:\n${shape}`,
       ).toBeGreaterThan(0);
-      // Each consumer's trace is its own (Lambda starts one for a stream batch) and links back to the post's.
-      for (const { link, timeline: consumer } of theirs) {
-        expect(link.traceId).not.toBe(reply.traceId);
-        expect(consumer?.links).toContainEqual({ traceId: reply.traceId, direction: "in", via: "kinesis" });
-        const record = consumer?.entries.find(
-          (e) => e.name === `## ${PostCreated.type}` && (e.links ?? []).some((l) => l.traceId === reply.traceId),
+      // Each consumer's trace is its own (Lambda starts one for a stream batch) and its record's subsegment links
+      // back to the post's trace, to the (sub)segment that published the record.
+      for (const consumer of theirs) {
+        expect(consumer.traceId).not.toBe(reply.traceId);
+        const record = traceEntries(consumer.documents).find(
+          (e) => e.name === `## ${PostCreated.type}` && e.links.some((l) => l.trace_id === reply.traceId),
         );
         expect(record?.links).toContainEqual({
-          traceId: reply.traceId,
+          trace_id: reply.traceId,
           id: expect.stringMatching(/^[0-9a-f]{16}$/),
-          via: "kinesis",
+          attributes: { "messaging.system": "kinesis" },
         });
+        expect(record?.annotations).toMatchObject({ eventType: PostCreated.type, producerTraceId: reply.traceId });
+        const target = record?.links.find((l) => l.trace_id === reply.traceId)?.id;
+        expect(
+          entries.some((e) => e.id === target),
+          `link target ${target} is no (sub)segment of ${reply.traceId}:\n${shape}`,
+        ).toBe(true);
       }
       // …and it is not in the post's trace itself.
-      expect(ran(timeline, name)).toBe(false);
+      expect(ran(documents, name)).toBe(false);
     }
     // The post's trace holds the publish onto the stream: the outbox publisher's segment, with its PutRecords.
-    const publisher = timeline?.entries.find((e) => e.kind === "segment" && e.name === "ForumsOutboxPublisher");
-    expect(publisher, shape.join("\n")).toBeDefined();
-    expect(timeline?.entries).toContainEqual(
+    const { segment: publisher, calls } = callsIn(entries, "ForumsOutboxPublisher");
+    expect(publisher, shape).toBeDefined();
+    expect(calls).toContainEqual(
       expect.objectContaining({ namespace: "aws", operation: "PutRecords", error: false, fault: false }),
     );
+    // `/_dev/traces/{traceId}` names the same links, both ways, as the X-Ray documents hold: the post's, and a
+    // consumer's.
+    for (const id of [reply.traceId, linked[0]!.traceId]) {
+      const seen = await linksSeenBothWays(xray, dev.url, id);
+      expect(seen.dev, id).toEqual(seen.documents);
+    }
+    expect((await linksSeenBothWays(xray, dev.url, linked[0]!.traceId)).dev).toContainEqual({
+      traceId: reply.traceId,
+      direction: "in",
+      via: "kinesis",
+    });
 
-    // The map draws the hop: the stream's node (as the map names the PutRecords call) → each consumer, linked.
-    const put = timeline?.entries.find((e) => e.operation === "PutRecords");
+    // The map draws the hop: the stream's node (as X-Ray infers it from the PutRecords call) → each consumer, linked.
+    const put = calls.find((e) => e.operation === "PutRecords");
+    const inferred = (await xray.traceDocuments(reply.traceId, { inferred: true })).find(
+      (d) => d.inferred === true && d.parent_id === put?.id,
+    );
+    expect(inferred?.origin, JSON.stringify(inferred)).toMatch(/^AWS::Kinesis/);
     const map = await devJson<ServiceMap>("/_dev/service-map");
-    const streamNode = map?.nodes.find((n) => n.type.startsWith("AWS::Kinesis") && n.name === put?.resource);
+    const streamNode = map?.nodes.find((n) => n.type.startsWith("AWS::Kinesis") && n.name === inferred?.name);
     expect(streamNode, JSON.stringify(map?.nodes)).toBeDefined();
     for (const name of consumers)
       expect(map?.edges).toContainEqual(

@@ -18,6 +18,7 @@ import {
   uid,
 } from "../support/productsClient.js";
 import { cognitoLocalSigningKey, expiredClaims, resign, strangerKey, withForeignPayload } from "../support/tokens.js";
+import { traceEntries } from "../support/xray.js";
 
 /**
  * The products rows of the HTTP contract (api-contract.md, "Conventions" and "products"), end to end: through the
@@ -773,7 +774,8 @@ describe("the read path: bounded staleness and the cache in front of the table",
     // Segments arrive over UDP after the answers: wait for every trace to arrive and close, then read them all again.
     const traceIds = [...new Set(replies.map((r) => r.traceId))];
     await sleep(1_000);
-    const settled = (t: Awaited<ReturnType<typeof trace>>) => t?.entries.every((e) => !e.inProgress) === true;
+    const settled = (t: Awaited<ReturnType<typeof trace>>) =>
+      t !== undefined && traceEntries(t).every((e) => !e.inProgress);
     const read = () => Promise.all(traceIds.map((id) => trace(id)));
     await eventually(read, (traces) => traces.every(settled), 10_000, 500);
     await sleep(1_000);

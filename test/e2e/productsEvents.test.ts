@@ -13,7 +13,6 @@ import * as v from "valibot";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { MediaProcessed } from "../../events/media.js";
 import { ProductCreated, ProductDeleted, ProductUpdated, ProductViewed } from "../../events/products.js";
-import type { TraceTimeline } from "../../local/devtools/index.js";
 import type { Product } from "../../services/products/api.js";
 import { resetAwsClients } from "../../shared/aws/index.js";
 import { linkEnv, resetResourceCache } from "../../shared/config.js";
@@ -35,6 +34,14 @@ import {
   uid,
 } from "../support/productsClient.js";
 import { createQueue } from "../support/transportWiring.js";
+import {
+  linksSeenBothWays,
+  outline,
+  type TraceDocument,
+  traceEntries,
+  type XrayReader,
+  xrayReader,
+} from "../support/xray.js";
 
 /**
  * The products service's asynchronous side through a real `npm run dev`: product images from processed media (SNS),
@@ -46,6 +53,7 @@ let dev: DevServer;
 let sqs: SQSClient;
 let bus: EventBridgeClient;
 let kinesis: KinesisClient;
+let xray: XrayReader;
 const savedEnv = { ...process.env };
 logger.setLogLevel("SILENT");
 
@@ -54,6 +62,7 @@ beforeAll(async () => {
   sqs = new SQSClient(dev.clientConfig("sqs"));
   bus = new EventBridgeClient(dev.clientConfig("eventbridge"));
   kinesis = new KinesisClient({ ...dev.clientConfig("kinesis"), requestHandler: new NodeHttpHandler() });
+  xray = xrayReader(dev.clientConfig("xray"));
   // `publish()` here is the media service's own: it finds the emulators and the topic in the environment.
   Object.assign(process.env, dev.env, linkEnv("MediaMediaProcessedTopic", dev.resources.MediaMediaProcessedTopic!));
   resetAwsClients();
@@ -65,19 +74,11 @@ afterAll(async () => {
   Object.assign(process.env, savedEnv);
   resetAwsClients();
   resetResourceCache();
-  for (const client of [sqs, bus, kinesis]) client?.destroy();
+  for (const client of [sqs, bus, kinesis, xray?.client]) client?.destroy();
   await dev?.stop();
 }, 30_000);
 
-const { call, expectOk, expectProblem, signUp, create, createProduct, get, popular, devJson } = productsClient(
-  () => dev,
-);
-
-/** A trace as `/_dev/traces/{traceId}` answers it, with the contract's links to the traces it caused or came from. */
-type LinkedTimeline = TraceTimeline & {
-  readonly links?: readonly { traceId: string; direction: "out" | "in"; via: string }[];
-};
-const linkedTrace = (traceId: string) => devJson<LinkedTimeline>(`/_dev/traces/${traceId}`);
+const { call, expectOk, expectProblem, signUp, create, createProduct, get, popular } = productsClient(() => dev);
 
 // ---- 1. images from processed media ----------------------------------------------------------------------------
 
@@ -362,23 +363,34 @@ describe("ProductViewed over Kinesis: views", () => {
       expect(await viewsReach(product.productId, 3)).toBe(3);
 
       const consumer = "ProductsProductViewed";
-      const hasConsumer = (t: LinkedTimeline | undefined) =>
-        (t?.entries ?? []).some((e) => e.kind === "segment" && e.name === consumer && !e.inProgress);
+      const hasConsumer = (documents: TraceDocument[]) =>
+        traceEntries(documents).some((e) => e.kind === "segment" && e.name === consumer && !e.inProgress);
       for (const [i, reply] of replies.entries()) {
         const reached = async () => {
-          const timeline = await linkedTrace(reply.traceId);
-          const out = (timeline?.links ?? []).filter((l) => l.direction === "out");
-          const linked = await Promise.all(out.map((l) => linkedTrace(l.traceId)));
-          return { timeline, out, found: hasConsumer(timeline) || linked.some(hasConsumer) };
+          const documents = await xray.traceDocuments(reply.traceId);
+          const linked = await xray.linkedFrom(reply.traceId);
+          const counted = linked.find((t) => hasConsumer(t.documents));
+          return { documents, linked, counted, found: hasConsumer(documents) || counted !== undefined };
         };
-        const { timeline, out, found } = await eventually(reached, (r) => r.found, 15_000, 300);
-        const shape = (timeline?.entries ?? []).map((e) => `${"  ".repeat(e.depth)}${e.name} ${e.operation ?? ""}`);
+        const { documents, linked, counted, found } = await eventually(reached, (r) => r.found, 15_000, 300);
         expect(
           found,
-          `view ${i + 1}: no ${consumer} in trace ${reply.traceId} nor through a link; links ${JSON.stringify(timeline?.links)}; entries:\n${shape.join("\n")}`,
+          `view ${i + 1}: no ${consumer} in trace ${reply.traceId} nor through a link; linked ${linked.map((t) => t.traceId).join(", ")}; entries:\n${outline(traceEntries(documents))}`,
         ).toBe(true);
-        if (!hasConsumer(timeline))
-          expect(out.map((l) => l.via.toLowerCase())).toContainEqual(expect.stringContaining("kinesis"));
+        // Kinesis carries no trace: the consumer's trace links to the view's publish, and says so in its documents.
+        if (!hasConsumer(documents))
+          expect(counted?.links).toContainEqual({
+            trace_id: reply.traceId,
+            id: expect.any(String),
+            attributes: { "messaging.system": "kinesis" },
+          });
+        if (counted) {
+          const publish = traceEntries(documents).find((e) => e.id === counted.links[0]?.id);
+          expect(publish, `the link names no (sub)segment of ${reply.traceId}`).toBeDefined();
+        }
+        // `/_dev/traces/{traceId}` names the same links, both ways, as the X-Ray documents hold.
+        const seen = await linksSeenBothWays(xray, dev.url, reply.traceId);
+        expect(seen.dev).toEqual(seen.documents);
       }
     },
   );
@@ -549,23 +561,24 @@ describe("the products service's own events, captured from the bus", () => {
       const { created, renamed, described, deleted } = life;
       // The outbox publisher's invocation is a trace of its own (the table's stream starts one) that links to each
       // request; each event is published in a segment of its request's trace (api-contract.md, "Tracing across hops").
-      const publishes = (t: LinkedTimeline | undefined) =>
-        (t?.entries ?? []).filter((e) => e.namespace === "aws" && e.operation === "PutEvents" && !e.inProgress);
+      const publishes = (documents: TraceDocument[]) =>
+        traceEntries(documents).filter((e) => e.namespace === "aws" && e.operation === "PutEvents" && !e.inProgress);
       for (const [step, reply] of Object.entries({ created, renamed, described, deleted })) {
         const reached = async () => {
-          const timeline = await linkedTrace(reply.traceId);
-          const linked = await Promise.all(
-            (timeline?.links ?? []).filter((l) => l.direction === "out").map((l) => linkedTrace(l.traceId)),
-          );
-          return { timeline, puts: [timeline, ...linked].flatMap(publishes) };
+          const documents = await xray.traceDocuments(reply.traceId);
+          const linked = await xray.linkedFrom(reply.traceId);
+          return { documents, linked, puts: [documents, ...linked.map((t) => t.documents)].flatMap(publishes) };
         };
-        const { timeline, puts } = await eventually(reached, (r) => r.puts.length > 0, 15_000, 300);
-        const shape = (timeline?.entries ?? []).map((e) => `${"  ".repeat(e.depth)}${e.name} ${e.operation ?? ""}`);
+        const { documents, linked, puts } = await eventually(reached, (r) => r.puts.length > 0, 15_000, 300);
         expect(
           puts.length,
-          `${step}: no PutEvents in trace ${reply.traceId} nor in a trace it links to; links ${JSON.stringify(timeline?.links)}; entries:\n${shape.join("\n")}`,
+          `${step}: no PutEvents in trace ${reply.traceId} nor in a trace that links to it; linked ${linked.map((t) => t.traceId).join(", ")}; entries:\n${outline(traceEntries(documents))}`,
         ).toBeGreaterThanOrEqual(1);
         for (const put of puts) expect(put).toMatchObject({ error: false, fault: false });
+        // Every trace that links here does so from the table's stream (the publisher) or a stream consumer.
+        for (const trace of linked)
+          for (const link of trace.links)
+            expect(["dynamodb-streams", "kinesis"]).toContain(link.attributes["messaging.system"]);
       }
     },
   );

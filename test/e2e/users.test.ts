@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { AsyncApiDocument } from "../../local/devtools/asyncapi.js";
-import type { ServiceMap, TimelineEntry, TraceSummary, TraceTimeline } from "../../local/devtools/index.js";
+import type { ServiceMap, TraceSummary, TraceTimeline } from "../../local/devtools/index.js";
 import { openApiDocument } from "../../local/devtools/openapi.js";
 import { services } from "../../services/index.js";
 import type { Profile, PublicProfile, Tokens } from "../../services/users/api.js";
@@ -13,6 +13,7 @@ import { PROBLEM_KINDS, type ProblemDetails, type ProblemKind } from "../../shar
 import { buildTopology } from "../../shared/topology/index.js";
 import { type DevServer, startDev } from "../support/devServer.js";
 import { cognitoLocalSigningKey, resign, TOKEN_ATTACKS } from "../support/tokens.js";
+import { callsIn, outline, type TraceEntry, traceEntries, type XrayReader, xrayReader } from "../support/xray.js";
 
 /**
  * The users rows of the HTTP contract (api-contract.md, "Conventions" and "users"), end to end: through the
@@ -507,34 +508,30 @@ describe("tracing a sign-up", () => {
     "DynamoDB TransactWriteItems",
   ];
 
-  /** The AWS calls made in function `name`'s own segment (not in segments it caused downstream). */
-  function callsOf(timeline: TraceTimeline, name: string): { fn?: TimelineEntry; calls: TimelineEntry[] } {
-    const byId = new Map(timeline.entries.map((e) => [e.id, e]));
-    const segmentOf = (entry: TimelineEntry): TimelineEntry | undefined => {
-      let parent = entry.parentId === undefined ? undefined : byId.get(entry.parentId);
-      while (parent && parent.kind !== "segment") parent = parent.parentId ? byId.get(parent.parentId) : undefined;
-      return parent;
-    };
-    const fn = timeline.entries.find((e) => e.kind === "segment" && e.name === name);
-    const calls = timeline.entries.filter((e) => e.namespace === "aws" && fn && segmentOf(e) === fn);
-    return { fn, calls };
-  }
-  const signupCalls = (timeline: TraceTimeline) => callsOf(timeline, "UsersSignup");
-  const publisherCalls = (timeline: TraceTimeline) => callsOf(timeline, "UsersOutboxPublisher");
-  const callNames = (calls: readonly TimelineEntry[]) => calls.map((c) => `${c.name} ${c.operation}`);
+  const signupCalls = (entries: TraceEntry[]) => callsIn(entries, "UsersSignup");
+  const publisherCalls = (entries: TraceEntry[]) => callsIn(entries, "UsersOutboxPublisher");
+  const callNames = (calls: readonly TraceEntry[]) => calls.map((c) => `${c.name} ${c.operation}`);
+  /** A trace's (sub)segments read through the X-Ray API; undefined while it holds none of them. */
+  const xrayEntries = async (id: string) => {
+    const entries = traceEntries(await xray.traceDocuments(id));
+    return entries.length === 0 ? undefined : entries;
+  };
 
+  let xray: XrayReader;
   let traceId: string;
   beforeAll(async () => {
+    xray = xrayReader(dev.clientConfig("xray"));
     const reply = await call("POST", "/users/signup", {
       json: { email: uniqueEmail("Tracy"), password: "password-tracy", displayName: "Tracy" },
     });
     expectOk(reply, 201);
     traceId = TRACE_HEADER.exec(reply.headers.get("x-amzn-trace-id") ?? "")?.[1] ?? "";
   });
+  afterAll(() => xray?.client.destroy());
 
-  test("GET /_dev/traces/{traceId}: UsersSignup under the API stage calls Cognito and DynamoDB; its event leaves from the outbox", async () => {
-    const timeline = await readUntil(
-      () => devJson<TraceTimeline>(`/_dev/traces/${traceId}`),
+  test("its trace (BatchGetTraces): UsersSignup under the API stage calls Cognito and DynamoDB; its event leaves from the outbox", async () => {
+    const entries = await readUntil(
+      () => xrayEntries(traceId),
       (t) => {
         const { calls } = signupCalls(t);
         const published = publisherCalls(t).calls;
@@ -545,22 +542,27 @@ describe("tracing a sign-up", () => {
         );
       },
     );
-    expect(timeline.traceId).toBe(traceId);
-    const { fn, calls } = signupCalls(timeline);
-    expect(fn).toMatchObject({ kind: "segment", origin: "AWS::Lambda::Function", error: false, fault: false });
-    const stage = timeline.entries.find((e) => e.id === fn?.parentId);
-    expect(stage).toMatchObject({ kind: "segment", origin: "AWS::ApiGateway::Stage", status: 201, depth: 0 });
+    const { segment: fn, calls } = signupCalls(entries);
+    expect(fn, outline(entries)).toMatchObject({
+      kind: "segment",
+      origin: "AWS::Lambda::Function",
+      error: false,
+      fault: false,
+    });
+    const stage = entries.find((e) => e.id === fn?.parentId);
+    expect(stage).toMatchObject({ kind: "segment", origin: "AWS::ApiGateway::Stage", status: 201 });
+    expect(stage?.parentId).toBeUndefined();
 
     expect(callNames(calls)).toEqual(expect.arrayContaining(EXPECTED_CALLS));
     for (const c of calls) expect(c).toMatchObject({ status: 200, inProgress: false, error: false, fault: false });
     const claim = calls.find((c) => c.operation === "PutItem");
-    expect(claim?.resource).toBe(dev.resources.UsersTable?.name);
+    expect(claim?.tableName).toBe(dev.resources.UsersTable?.name);
     // The function publishes nothing itself: the event commits with the profile, and the users outbox publisher, fed
     // by the table's stream, sends it to the bus after the commit, in the same trace.
     expect(callNames(calls)).not.toContain("EventBridge PutEvents");
     const commit = calls.find((c) => c.operation === "TransactWriteItems")!;
-    const publisher = publisherCalls(timeline);
-    expect(publisher.fn).toMatchObject({
+    const publisher = publisherCalls(entries);
+    expect(publisher.segment).toMatchObject({
       kind: "segment",
       origin: "AWS::Lambda::Function",
       error: false,
@@ -568,12 +570,25 @@ describe("tracing a sign-up", () => {
     });
     const publish = publisher.calls.find((c) => c.operation === "PutEvents")!;
     expect(publish).toMatchObject({ status: 200, error: false, fault: false });
-    expect(publish.offsetMs).toBeGreaterThanOrEqual(commit.offsetMs + (commit.durationMs ?? 0));
+    expect(publish.start).toBeGreaterThanOrEqual(commit.end ?? Number.POSITIVE_INFINITY);
 
+    // GetTraceSummaries finds it by the function that ran, with the stage as its entry point.
+    const { summaries } = await xray.summaries('service("UsersSignup")', { sinceMs: 600_000 });
+    expect(summaries.find((s) => s.Id === traceId)).toMatchObject({
+      HasFault: false,
+      HasError: false,
+      EntryPoint: { Name: stage?.name, Type: "AWS::ApiGateway::Stage" },
+    });
+
+    // The operator endpoints list it, and show it as a timeline.
     const list = await devJson<{ items: TraceSummary[] }>("/_dev/traces?limit=100");
     expect(list?.items).toContainEqual(
       expect.objectContaining({ traceId, root: stage?.name, error: false, fault: false }),
     );
+    const timeline = await devJson<TraceTimeline>(`/_dev/traces/${traceId}`);
+    expect(timeline).toMatchObject({ traceId, entries: expect.any(Array), links: expect.any(Array) });
+    // Read after the documents, it holds at least what they held (the bus consumer may have arrived since).
+    expect(timeline?.entries.map((e) => e.id)).toEqual(expect.arrayContaining(entries.map((e) => e.id)));
   });
 
   test("a client's 4xx is an error in its trace, not a fault; the handler subsegment is named after the handler", async () => {
@@ -581,13 +596,14 @@ describe("tracing a sign-up", () => {
     expect(refused.status).toBe(400);
     const refusedId = TRACE_HEADER.exec(refused.headers.get("x-amzn-trace-id") ?? "")?.[1] ?? "";
     const handlerName = "## services/users/routes/signup.handler";
-    const timeline = await readUntil(
-      () => devJson<TraceTimeline>(`/_dev/traces/${refusedId}`),
-      (t) => t.entries.some((e) => e.name === handlerName && !e.inProgress),
+    const entries = await readUntil(
+      () => xrayEntries(refusedId),
+      (t) => t.some((e) => e.name === handlerName && !e.inProgress),
     );
-    const handler = timeline.entries.find((e) => e.name === handlerName);
-    expect(handler).toMatchObject({ error: true, fault: false });
-    expect(timeline.entries.filter((e) => e.fault)).toEqual([]);
+    const handler = entries.find((e) => e.name === handlerName);
+    expect(handler, outline(entries)).toMatchObject({ error: true, fault: false });
+    expect(entries.filter((e) => e.fault)).toEqual([]);
+    expect(entries.find((e) => e.origin === "AWS::ApiGateway::Stage")).toMatchObject({ status: 400, fault: false });
   });
 
   test("GET /_dev/service-map: edges from UsersSignup to Cognito and the users table, from its outbox publisher to EventBridge", async () => {

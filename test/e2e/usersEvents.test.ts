@@ -14,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PostCreated, ThreadCreated } from "../../events/forums.js";
 import { MediaProcessed } from "../../events/media.js";
 import { UserProfileUpdated, UserRegistered } from "../../events/users.js";
-import type { TimelineEntry, TraceTimeline } from "../../local/devtools/index.js";
 import { resetAwsClients } from "../../shared/aws/index.js";
 import { linkEnv, resetResourceCache } from "../../shared/config.js";
 import type { EventContract, PayloadInput } from "../../shared/events/defineEvent.js";
@@ -25,6 +24,18 @@ import { outgoingEvents } from "../../shared/publish/outgoingEvents.js";
 import { parseTraceHeader } from "../../shared/tracing/traceHeader.js";
 import { type DevServer, startDev } from "../support/devServer.js";
 import { createQueue } from "../support/transportWiring.js";
+import {
+  ancestorsOf,
+  callsIn,
+  linksBothWays,
+  linksOf,
+  linksSeenBothWays,
+  outline,
+  type TraceEntry,
+  traceEntries,
+  type XrayReader,
+  xrayReader,
+} from "../support/xray.js";
 
 /**
  * The users service's events through a real `npm run dev`: what it consumes (forum activity over the bus and the
@@ -34,6 +45,7 @@ let dev: DevServer;
 let sqs: SQSClient;
 let bus: EventBridgeClient;
 let kinesis: KinesisClient;
+let xray: XrayReader;
 const savedEnv = { ...process.env };
 logger.setLogLevel("SILENT");
 
@@ -42,6 +54,7 @@ beforeAll(async () => {
   sqs = new SQSClient(dev.clientConfig("sqs"));
   bus = new EventBridgeClient(dev.clientConfig("eventbridge"));
   kinesis = new KinesisClient({ ...dev.clientConfig("kinesis"), requestHandler: new NodeHttpHandler() });
+  xray = xrayReader(dev.clientConfig("xray"));
   // `publish()` here is the producers' own: it finds the emulators and the linked resources in the environment.
   Object.assign(
     process.env,
@@ -59,7 +72,7 @@ afterAll(async () => {
   Object.assign(process.env, savedEnv);
   resetAwsClients();
   resetResourceCache();
-  for (const client of [sqs, bus, kinesis]) client?.destroy();
+  for (const client of [sqs, bus, kinesis, xray?.client]) client?.destroy();
   await dev?.stop();
 }, 30_000);
 
@@ -512,50 +525,60 @@ describe("the users service's own events, captured from the bus", () => {
 });
 
 describe("a sign-up's trace", () => {
-  /** `/_dev/traces/{traceId}`, or undefined while the collector holds none of it. */
-  async function timeline(traceId: string): Promise<TraceTimeline | undefined> {
-    const res = await fetch(`${dev.url}/_dev/traces/${traceId}`);
-    if (res.status === 404) return undefined;
-    expect(res.status).toBe(200);
-    return (await res.json()) as TraceTimeline;
-  }
-
   test(
     "shows its bus consumer in the same trace: UsersSignup → UsersOutboxPublisher → EventBridge → ForumsAuthors",
     slow,
     async () => {
       const user = await signUp();
       const traceId = parseTraceHeader(user.signup.headers.get("x-amzn-trace-id"))!.root;
-      const segment = (t: TraceTimeline | undefined, name: string) =>
-        t?.entries.find((e) => e.kind === "segment" && e.name === name && !e.inProgress);
-      const trace = await eventually(
-        () => timeline(traceId),
-        (t) => segment(t, "ForumsAuthors") !== undefined,
-      );
-      const shape = (trace?.entries ?? []).map((e) => `${"  ".repeat(e.depth)}${e.name} ${e.operation ?? ""}`);
-      const consumer = segment(trace, "ForumsAuthors");
-      expect(consumer, `no ForumsAuthors in ${traceId}:\n${shape.join("\n")}`).toBeDefined();
+      const segment = (entries: TraceEntry[], name: string) =>
+        entries.find((e) => e.kind === "segment" && e.name === name && !e.inProgress);
+      const documents = await xray
+        .waitForTrace(traceId, (docs) => segment(traceEntries(docs), "ForumsAuthors") !== undefined, 20_000)
+        .catch(() => xray.traceDocuments(traceId));
+      const entries = traceEntries(documents);
+      const consumer = segment(entries, "ForumsAuthors");
+      expect(consumer, `no ForumsAuthors in ${traceId}:\n${outline(entries)}`).toBeDefined();
       expect(consumer).toMatchObject({ origin: "AWS::Lambda::Function", error: false, fault: false });
+      // The consumer annotated the record it handled with its event type, searchable in X-Ray.
+      const handled = entries.find((e) => e.segmentId === consumer!.id && e.annotations.eventType !== undefined);
+      expect(handled?.annotations).toMatchObject({ eventType: UserRegistered.type, source: "eventbridge" });
 
       // The consumer hangs under the publisher's publish, in the publisher's segment of this trace, after the commit.
-      const byId = new Map(trace!.entries.map((e) => [e.id, e]));
-      const ancestors = (id: string | undefined): TimelineEntry[] => {
-        const entry = id === undefined ? undefined : byId.get(id);
-        return entry ? [entry, ...ancestors(entry.parentId)] : [];
-      };
-      const chain = ancestors(consumer!.parentId).map((e) => e.name);
+      const chain = ancestorsOf(entries, consumer!.id).map((e) => e.name);
       expect(chain[0]).toBe(`publish ${UserRegistered.type}`);
       expect(chain.filter((name) => ["UsersOutboxPublisher", "UsersSignup"].includes(name))).toEqual([
         "UsersOutboxPublisher",
         "UsersSignup",
       ]);
-      const put = trace!.entries.find((e) => e.parentId === consumer!.parentId && e.operation === "PutEvents");
+      const put = entries.find((e) => e.parentId === consumer!.parentId && e.operation === "PutEvents");
       expect(put).toMatchObject({ namespace: "aws", error: false, fault: false, inProgress: false });
 
-      // The publisher's own invocation is a trace of its own (a stream starts one) that links here via the stream.
-      expect(trace!.links).toContainEqual({ traceId: expect.any(String), direction: "out", via: "dynamodb-streams" });
-      const publisherTrace = trace!.links.find((l) => l.via === "dynamodb-streams")!.traceId;
-      expect((await timeline(publisherTrace))?.links).toContainEqual({
+      // The publisher's own invocation is a trace of its own (a stream starts one), whose record links here via the
+      // stream, to the subsegment that committed the outbox item; the bus consumer, in this trace, links nowhere.
+      const linked = await eventually(
+        () => xray.linkedFrom(traceId),
+        (traces) => traces.length > 0,
+      );
+      expect(linked.map((t) => t.links)).toEqual([
+        [{ trace_id: traceId, id: expect.any(String), attributes: { "messaging.system": "dynamodb-streams" } }],
+      ]);
+      const commit = entries.find((e) => e.id === linked[0]!.links[0]!.id);
+      expect(commit?.name).toMatch(/^outbox /);
+      expect(commit?.segmentId).toBe(callsIn(entries, "UsersSignup").segment?.id);
+      expect(linksOf(documents)).toEqual([]);
+      const [publisher] = linked;
+      expect(callsIn(traceEntries(publisher!.documents), "UsersOutboxPublisher").segment).toBeDefined();
+
+      // `/_dev/traces/{traceId}` names the same links, both ways, as the X-Ray documents hold.
+      expect(linksBothWays(traceId, documents, linked)).toEqual([
+        { traceId: publisher!.traceId, direction: "out", via: "dynamodb-streams" },
+      ]);
+      for (const id of [traceId, publisher!.traceId]) {
+        const seen = await linksSeenBothWays(xray, dev.url, id);
+        expect(seen.dev, id).toEqual(seen.documents);
+      }
+      expect((await linksSeenBothWays(xray, dev.url, publisher!.traceId)).dev).toContainEqual({
         traceId,
         direction: "in",
         via: "dynamodb-streams",

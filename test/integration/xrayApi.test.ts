@@ -5,6 +5,7 @@ import {
   GetTraceSummariesCommand,
   type GetTraceSummariesCommandInput,
   PutTraceSegmentsCommand,
+  type Service,
   XRayClient,
 } from "@aws-sdk/client-xray";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -589,6 +590,95 @@ describe("GetServiceGraph", () => {
       name: "InvalidRequestException",
       message: "EndTime must not be before StartTime.",
     });
+  });
+});
+
+describe("GetServiceGraph across a link", () => {
+  // A post published onto a stream in one trace; its consumer runs in a trace of its own that links to the publish.
+  const PRODUCER = "1-65f00100-aaaaaaaaaaaaaaaaaaaaaaaa";
+  const CONSUMER = "1-65f00101-bbbbbbbbbbbbbbbbbbbbbbbb";
+  const AT = 1_710_000_256;
+  const producer: XraySegment = {
+    trace_id: PRODUCER,
+    id: "a000000000000001",
+    name: "ForumsCreatePost",
+    origin: "AWS::Lambda::Function",
+    start_time: AT,
+    end_time: AT + 0.05,
+    subsegments: [
+      {
+        id: "a000000000000002",
+        name: "Kinesis",
+        namespace: "aws",
+        start_time: AT + 0.01,
+        end_time: AT + 0.02,
+        aws: { operation: "PutRecords", stream_name: "summit-local-ForumsPostCreatedStream" },
+        http: { response: { status: 200 } },
+      },
+    ],
+  };
+  const consumer: XraySegment = {
+    trace_id: CONSUMER,
+    id: "b000000000000001",
+    name: "ForumsPostCreated",
+    origin: "AWS::Lambda::Function",
+    start_time: AT + 1,
+    end_time: AT + 1.2,
+    subsegments: [
+      {
+        id: "b000000000000002",
+        name: "## forums.PostCreated",
+        start_time: AT + 1.01,
+        end_time: AT + 1.1,
+        links: [{ trace_id: PRODUCER, id: "a000000000000002", attributes: { "messaging.system": "kinesis" } }],
+      },
+    ],
+  };
+  let linkedCollector: XrayCollector;
+  let linkedApi: XrayApi;
+  let client: XRayClient;
+  beforeAll(async () => {
+    linkedCollector = await startXrayCollector();
+    linkedApi = await startXrayApi(linkedCollector);
+    client = new XRayClient({ endpoint: linkedApi.endpoint, region: "us-east-1", credentials });
+    const put = await client.send(
+      new PutTraceSegmentsCommand({ TraceSegmentDocuments: [producer, consumer].map((d) => JSON.stringify(d)) }),
+    );
+    expect(put.UnprocessedTraceSegments).toEqual([]);
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await linkedApi?.stop();
+    await linkedCollector?.stop();
+  });
+
+  /** The graph's edges as `source > target` names. */
+  const edgesOf = (services: Service[]) =>
+    services.flatMap((s) => (s.Edges ?? []).map((e) => `${s.Name} > ${services[e.ReferenceId ?? -1]?.Name}`));
+
+  test("draws the stream → consumer hop the link makes, as buildServiceMap draws it, even with the producer out of range", async () => {
+    const map = buildServiceMap([producer, consumer]);
+    const linked = map.edges.filter((e) => e.linked);
+    expect(linked).toHaveLength(1);
+    const names = new Map(map.nodes.map((n) => [n.id, n.name]));
+    const hop = `${names.get(linked[0]!.source)} > ${names.get(linked[0]!.target)}`;
+    expect(hop).toMatch(/ > ForumsPostCreated$/);
+
+    const whole = await client.send(
+      new GetServiceGraphCommand({ StartTime: new Date(AT * 1000), EndTime: new Date((AT + 2) * 1000) }),
+    );
+    const expected = map.edges.map((e) => `${names.get(e.source)} > ${names.get(e.target)}`).sort();
+    expect(edgesOf(whole.Services ?? []).sort()).toEqual(expected);
+    const target = whole.Services?.find((s) => s.Name === "ForumsPostCreated");
+    const source = whole.Services?.find((s) => s.Edges?.some((e) => e.ReferenceId === target?.ReferenceId));
+    expect(source?.Edges?.find((e) => e.ReferenceId === target?.ReferenceId)?.SummaryStatistics?.TotalCount).toBe(1);
+
+    // Only the consumer's trace runs in this range: the hop it links through is still drawn, once.
+    const later = await client.send(
+      new GetServiceGraphCommand({ StartTime: new Date((AT + 0.5) * 1000), EndTime: new Date((AT + 2) * 1000) }),
+    );
+    expect(edgesOf(later.Services ?? []).filter((e) => e === hop)).toEqual([hop]);
+    expect(later.Services?.map((s) => s.Name)).not.toContain("ForumsCreatePost");
   });
 });
 

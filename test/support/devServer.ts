@@ -23,6 +23,8 @@ export interface DevServer {
   readonly url: string;
   readonly env: Readonly<Record<string, string>>;
   readonly resources: Readonly<Record<string, LinkedResource>>;
+  /** Its `SUMMIT_DIR`: where its `local.env` is, for the AWS CLI and `npm run ops`. */
+  readonly summitDir: string;
   /** Everything the process printed so far (for failure messages). */
   output(): string;
   /** SDK client configuration for one emulated service (`dynamodb`, `kinesis`, `sns`, …). */
@@ -100,6 +102,7 @@ export async function startDev({ timeoutMs = 90_000 }: { timeoutMs?: number } = 
       url: gateway,
       env: local.env,
       resources: local.resources,
+      summitDir,
       output: () => output,
       clientConfig: (service) => ({
         endpoint: local.env[ENDPOINT_ENV[service]] ?? "",

@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
-import type { TimelineEntry, TraceTimeline } from "../../local/devtools/index.js";
 import type { Product } from "../../services/products/api.js";
 import { PROBLEM_KINDS, type ProblemDetails, type ProblemKind } from "../../shared/http/problem.js";
 import type { DevServer } from "./devServer.js";
+import { type TraceDocument, type TraceEntry, traceEntries, type XrayReader, xrayReader } from "./xray.js";
 
 /**
  * A consumer's and an operator's view of the products API through a real `npm run dev` (the e2e suites
  * `test/e2e/products*.test.ts`): one request helper with the checks every answer must pass, the problem and
- * product shapes of the contract, accounts from `/users/signup` + `/users/signin`, and trace reading from
- * `/_dev/traces/{traceId}`.
+ * product shapes of the contract, accounts from `/users/signup` + `/users/signin`, and trace reading through the X-Ray
+ * API (`BatchGetTraces`, `test/support/xray.ts`), as against a deployed stage.
  */
 
 export const JSON_TYPE = "application/json; charset=utf-8";
@@ -242,23 +242,37 @@ export function productsClient(dev: () => DevServer) {
     return (await res.json()) as T;
   }
 
-  const trace = (traceId: string) => devJson<TraceTimeline>(`/_dev/traces/${traceId}`);
+  /** One X-Ray client per dev server: the suite's, whichever dev server `dev()` names now. */
+  let reader: { dev: DevServer; xray: XrayReader } | undefined;
+  const xray = (): XrayReader => {
+    if (reader?.dev !== dev()) {
+      reader?.xray.client.destroy();
+      reader = { dev: dev(), xray: xrayReader(dev().clientConfig("xray")) };
+    }
+    return reader.xray;
+  };
+
+  /** A trace's segment documents through BatchGetTraces; undefined while X-Ray holds none of it. */
+  async function trace(traceId: string): Promise<TraceDocument[] | undefined> {
+    const documents = await xray().traceDocuments(traceId);
+    return documents.length === 0 ? undefined : documents;
+  }
 
   /** The AWS calls of a trace on the products table (`operations`: which ones; all by default). */
-  function tableCalls(timeline: TraceTimeline | undefined, operations?: ReadonlySet<string>): TimelineEntry[] {
+  function tableCalls(documents: TraceDocument[] | undefined, operations?: ReadonlySet<string>): TraceEntry[] {
     const table = dev().resources.ProductsTable?.name;
-    return (timeline?.entries ?? []).filter(
+    return traceEntries(documents ?? []).filter(
       (e) =>
         e.namespace === "aws" &&
         e.name === "DynamoDB" &&
-        e.resource === table &&
+        e.tableName === table &&
         (operations === undefined || operations.has(e.operation ?? "")),
     );
   }
 
   /** The Lambda function segments of a trace. */
-  const functionSegments = (timeline: TraceTimeline | undefined) =>
-    (timeline?.entries ?? []).filter((e) => e.kind === "segment" && e.origin === "AWS::Lambda::Function");
+  const functionSegments = (documents: TraceDocument[] | undefined) =>
+    traceEntries(documents ?? []).filter((e) => e.kind === "segment" && e.origin === "AWS::Lambda::Function");
 
   return {
     call,
@@ -272,6 +286,7 @@ export function productsClient(dev: () => DevServer) {
     walk,
     popular,
     devJson,
+    xray,
     trace,
     tableCalls,
     functionSegments,
