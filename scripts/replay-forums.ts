@@ -29,7 +29,6 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
   type KinesisClient,
-  ListShardsCommand,
 } from "@aws-sdk/client-kinesis";
 import { PostCreated } from "../events/forums.js";
 import {
@@ -44,6 +43,7 @@ import { resource } from "../shared/config.js";
 import { contractRegistry, decodeEvent } from "../shared/consume/index.js";
 import { sequenceKey } from "../shared/data/index.js";
 import { resourceNameFor } from "../shared/events/resources.js";
+import { allShards } from "./ops/replay.js";
 import { linkStage } from "./ops/stage.js";
 
 /** The linked resources the post counter uses (the function's `links` and its event source). */
@@ -93,8 +93,8 @@ export async function replayForums(options: {
   const { streamName } = options;
   await checkRetention(kinesis, streamName, options.acceptTrimmed ?? false, log);
 
-  const readings = (await shardIds(kinesis, streamName)).map(
-    (shardId): ShardReading => ({ shardId, posts: [], invalid: 0 }),
+  const readings = (await allShards(kinesis, streamName)).map(
+    ({ ShardId }): ShardReading => ({ shardId: ShardId!, posts: [], invalid: 0 }),
   );
   const done = new Set<ReplayedKey>();
   const missingForums = new Set<string>();
@@ -149,20 +149,6 @@ async function checkRetention(
   const message = `${streamName} is older than its ${hours} h retention: its oldest posts may be gone`;
   if (!acceptTrimmed) throw new Error(`${message} (--accept-trimmed counts only the retained ones)`);
   log(`${message}; counting the retained ones`);
-}
-
-/** Every shard of the stream, closed parents too (a reshard leaves them readable until retention drops them). */
-async function shardIds(kinesis: KinesisClient, streamName: string): Promise<string[]> {
-  const ids: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const out = await kinesis.send(
-      new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName }),
-    );
-    ids.push(...(out.Shards ?? []).map((shard) => shard.ShardId!));
-    nextToken = out.NextToken;
-  } while (nextToken);
-  return ids;
 }
 
 /** Reads `reading`'s shard on to its current end (a closed shard to its last record), keeping the valid posts. */

@@ -63,7 +63,8 @@ export function lineageOrder(shards: readonly Shard[]): Shard[] {
   return ordered;
 }
 
-async function allShards(kinesis: KinesisClient, streamName: string): Promise<Shard[]> {
+/** Every shard of the stream, closed parents too (a reshard leaves them readable until retention drops them), in lineage order. */
+export async function allShards(kinesis: KinesisClient, streamName: string): Promise<Shard[]> {
   const shards: Shard[] = [];
   let nextToken: string | undefined;
   do {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Emulators, startEmulators } from "../../local/emulators/index.js";
@@ -7,6 +7,7 @@ import { defineService } from "../../shared/topology/index.js";
 import { buildTopology } from "../../shared/topology/topology.js";
 import { ItemScanned, LabelRequested, OrderPlaced } from "../fixtures/events.js";
 import { observations } from "../fixtures/handlers/runtimeProbeConsumer.js";
+import { observationsIn, probeEnvelope, until } from "../support/probe.js";
 
 const CONSUMER = "test/fixtures/handlers/runtimeProbeConsumer";
 const probe = defineService({
@@ -51,23 +52,7 @@ let emulators: Emulators;
 let runtime: Runtime;
 let sqs: SQSClient;
 
-const observed = (): Observation[] =>
-  existsSync(file)
-    ? readFileSync(file, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Observation)
-    : [];
-
-async function until<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const observed = (): Observation[] => observationsIn<Observation>(file);
 
 const queues = async (): Promise<Depth[]> => {
   const res = await fetch(`${runtime.url}/_dev/queues`);
@@ -83,16 +68,7 @@ const sqsReceives = (text: string) =>
     .flatMap((o) => o.bodies ?? [])
     .filter((b) => b.includes(text)).length;
 
-const envelope = (type: string, data: Record<string, unknown>) =>
-  JSON.stringify({
-    id: `e-${Math.random().toString(36).slice(2)}`,
-    type,
-    version: 1,
-    time: new Date().toISOString(),
-    producer: "probe",
-    correlationId: "c-1",
-    data,
-  });
+const envelope = probeEnvelope;
 
 beforeAll(async () => {
   emulators = await startEmulators();

@@ -24,6 +24,7 @@ import { buildTopology } from "../../shared/topology/topology.js";
 import { newSegmentId, newTraceId } from "../../shared/tracing/traceHeader.js";
 import { ItemScanned, OrderPlaced, ReceiptIssued } from "../fixtures/events.js";
 import { outboxObservations, readObservations } from "../fixtures/handlers/outboxProbePublisher.js";
+import { until } from "../support/probe.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: assertions walk the JSON the functions and queues saw
 type Json = Record<string, any>;
@@ -103,16 +104,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
   logs = [];
 });
-
-async function until<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logs.slice(-20).join("\n")}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const tableName = (table: string) => runtime.resources[table]!.name!;
 const observed = (fn: string) => readObservations(file).filter((o) => o.fn === fn);

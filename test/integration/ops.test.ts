@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -16,6 +16,7 @@ import { defineService } from "../../shared/topology/index.js";
 import { buildTopology } from "../../shared/topology/topology.js";
 import { ItemScanned, LabelRequested, OrderPlaced } from "../fixtures/events.js";
 import { observations } from "../fixtures/handlers/runtimeProbeConsumer.js";
+import { observationsIn, probeEnvelope, until } from "../support/probe.js";
 
 const CONSUMER = "test/fixtures/handlers/runtimeProbeConsumer";
 const probe = defineService({
@@ -53,23 +54,7 @@ let lambda: LambdaClient;
 let kinesis: KinesisClient;
 let context: OpsContext;
 
-const observed = (): Observation[] =>
-  existsSync(file)
-    ? readFileSync(file, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Observation)
-    : [];
-
-async function until<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const observed = (): Observation[] => observationsIn<Observation>(file);
 
 const ops = (...args: string[]) => runOps([...args, "--url", runtime.url], context);
 const url = (name: string) => runtime.resources[name]!.url!;
@@ -87,16 +72,7 @@ const kinesisSeen = (marker: string) =>
     .flatMap((o) => o.data ?? [])
     .filter((d) => d.includes(marker)).length;
 
-const envelope = (type: string, data: Record<string, unknown>) =>
-  JSON.stringify({
-    id: `e-${Math.random().toString(36).slice(2)}`,
-    type,
-    version: 1,
-    time: new Date().toISOString(),
-    producer: "probe",
-    correlationId: "c-1",
-    data,
-  });
+const envelope = probeEnvelope;
 
 beforeAll(async () => {
   emulators = await startEmulators();

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import {
   AdminConfirmSignUpCommand,
   CognitoIdentityProviderClient,
@@ -23,6 +23,7 @@ import { buildTopology } from "../../shared/topology/topology.js";
 import { newSegmentId, newTraceId } from "../../shared/tracing/traceHeader.js";
 import { ItemScanned, LabelRequested, OrderPlaced, ReceiptIssued } from "../fixtures/events.js";
 import { observations } from "../fixtures/handlers/runtimeProbeConsumer.js";
+import { observationsIn, probeEnvelope, until } from "../support/probe.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: assertions walk the JSON the functions saw
 type Json = Record<string, any>;
@@ -92,23 +93,7 @@ interface Observation {
   data?: string[];
   sequenceNumbers?: string[];
 }
-const observed = (): Observation[] =>
-  existsSync(file)
-    ? readFileSync(file, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Observation)
-    : [];
-
-async function until<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const observed = (): Observation[] => observationsIn<Observation>(file);
 
 beforeAll(async () => {
   emulators = await startEmulators();
@@ -135,17 +120,7 @@ afterAll(async () => {
   logs = [];
 });
 
-const envelope = (type: string, data: Record<string, unknown>, traceHeader?: string) =>
-  JSON.stringify({
-    id: `e-${Math.random().toString(36).slice(2)}`,
-    type,
-    version: 1,
-    time: new Date().toISOString(),
-    producer: "probe",
-    correlationId: "c-1",
-    ...(traceHeader ? { traceHeader } : {}),
-    data,
-  });
+const envelope = probeEnvelope;
 
 describe("gateway", () => {
   test("builds the REST proxy event v1 and returns the function's answer", async () => {
