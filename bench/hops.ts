@@ -13,7 +13,7 @@
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
+import { DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { percentile } from "../local/devtools/serviceMap.js";
 import { startEmulators } from "../local/emulators/index.js";
@@ -21,6 +21,7 @@ import { apiIdOf } from "../local/runtime/gateway/gateway.js";
 import { proxyEvent } from "../local/runtime/gateway/proxyEvent.js";
 import { type EventSourceTuning, type Runtime, startRuntime } from "../local/runtime/index.js";
 import { resetAwsClients } from "../shared/aws/index.js";
+import { kinesisClient } from "../shared/aws/kinesis.js";
 import { linkEnv, resetResourceCache } from "../shared/config.js";
 import { outboxEvent, outboxItems } from "../shared/outbox/index.js";
 import { publish, publishBatch } from "../shared/publish/index.js";
@@ -335,11 +336,9 @@ export function orderBreak(
 async function shardRate(runtime: Runtime, seen: Observations): Promise<LocalHops["shard"]> {
   const sub = runtime.topology.subscriptions.find((s) => s.event === ItemScanned.type);
   if (sub?.trigger.kind !== "kinesis") throw new Error("the hops topology has no stream consumer");
-  const kinesis = new KinesisClient({});
-  const { StreamDescriptionSummary: summary } = await kinesis.send(
+  const { StreamDescriptionSummary: summary } = await kinesisClient().send(
     new DescribeStreamSummaryCommand({ StreamName: runtime.resources[sub.trigger.stream]!.name! }),
   );
-  kinesis.destroy();
   if (summary?.OpenShardCount !== 1) throw new Error(`the stream has ${summary?.OpenShardCount} shards, not one`);
   const at = new Date().toISOString();
   const payloads = Array.from({ length: SHARD_RECORDS }, (_, i) => ({
