@@ -86,6 +86,8 @@ export interface LocalHops {
   readonly latencies: { readonly events: number; readonly transports: readonly HopLatency[] };
   readonly shard: {
     readonly records: number;
+    /** Records per invocation at most (the consumer's mapping). */
+    readonly batchSize: number;
     readonly keys: number;
     readonly seconds: number;
     readonly perSecond: number;
@@ -359,6 +361,7 @@ async function shardRate(runtime: Runtime, seen: Observations): Promise<LocalHop
   const broken = orderBreak(seen.delivered(sub.function), sent);
   return {
     records: SHARD_RECORDS,
+    batchSize: sub.trigger.batchSize,
     keys: SHARD_KEYS,
     seconds,
     perSecond: SHARD_RECORDS / seconds,

@@ -207,15 +207,15 @@ console.log(
 );
 
 console.log(
-  `\nPublish to consumer start, per transport (shared/publish; ${hops.latencies.events} events each, one at a time, transports interleaved)`,
+  `\nPublish to consumer start, per transport (shared/publish; ${hops.latencies.events} events each, one at a time, transports interleaved; Date.now() in the consumer, whole ms)`,
 );
 const hopRow = (...cells: string[]) =>
   `  ${cells[0]!.padEnd(36)}${cells[1]!.padStart(9)}${cells[2]!.padStart(9)}   ${cells[3]}`;
 console.log(hopRow("transport", "p50", "p99", "what carries it locally"));
-for (const t of hops.latencies.transports) console.log(hopRow(t.transport, ms(t.p50Ms), ms(t.p99Ms), t.via));
+for (const t of hops.latencies.transports) console.log(hopRow(t.transport, `${t.p50Ms} ms`, `${t.p99Ms} ms`, t.via));
 
 console.log(
-  `\nOne Kinesis shard: ${hops.shard.records} records over ${hops.shard.keys} keys, from the first put to the last consumer start`,
+  `\nOne Kinesis shard: ${hops.shard.records} records over ${hops.shard.keys} keys, from the first put to the last consumer start (batches of up to ${hops.shard.batchSize})`,
 );
 console.log(`  records a second       ${hops.shard.perSecond.toFixed(0)} /s  (${hops.shard.seconds.toFixed(2)} s)`);
 console.log(`  order per key          ${hops.shard.orderKept ? "kept" : `BROKEN: ${hops.shard.broken}`}`);
