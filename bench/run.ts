@@ -11,6 +11,9 @@
  * 4. The products read path, warm: `GET /products/{productId}` against a bare handler doing the same read, both on
  *    DynamoDB Local.
  * 5. Posts one forum thread takes a second with its order kept, against the same writers with no order.
+ * 6. The local hops, on the real local runtime: the gateway against the same sandbox invoked directly, publish to
+ *    consumer start per transport, one Kinesis shard's records a second with order per key kept, and warm HTTP
+ *    requests a second against direct invocations (`bench/hops.ts`). A broken order fails the run (exit 1).
  */
 import { join } from "node:path";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
@@ -21,6 +24,7 @@ import { bundle, chunkOf, outputPath, staticClosure } from "./bundle.js";
 import { coldImportMedians } from "./coldImport.js";
 import { floorsFor } from "./floors.js";
 import { serviceBundles } from "./functions.js";
+import { localHops } from "./hops.js";
 import { productReadLatency } from "./productRead.js";
 import { threadPostRate } from "./threadPosts.js";
 
@@ -126,6 +130,7 @@ const overhead = await middlewareOverhead();
 const cold = await bundleAndColdStart(rounds);
 const read = await productReadLatency();
 const posts = await threadPostRate();
+const hops = await localHops();
 
 console.log("\nHTTP middleware chain, warm invocation (median of tinybench samples)");
 console.log(`  bare handler        ${overhead.bareUs.toFixed(1)} µs`);
@@ -186,3 +191,46 @@ console.log(
   `  ratio                                                   ${posts.ratio.toFixed(2)}× (ordered / unordered)`,
 );
 console.log(`  refused with 409 (busier than one writer at a time)      ${posts.refused}`);
+
+const ms = (value: number) => `${value < 10 ? value.toFixed(2) : value.toFixed(0)} ms`;
+console.log(
+  `\nThe gateway against the same sandbox invoked directly: ${hops.route}, warm, ${hops.gateway.pairs} interleaved pairs`,
+);
+console.log(
+  `  through the gateway (HTTP)     p50 ${ms(hops.gateway.http.p50Ms).padStart(8)}   p99 ${ms(hops.gateway.http.p99Ms).padStart(8)}`,
+);
+console.log(
+  `  invoked directly               p50 ${ms(hops.gateway.direct.p50Ms).padStart(8)}   p99 ${ms(hops.gateway.direct.p99Ms).padStart(8)}`,
+);
+console.log(
+  `  ratio                          p50 ${`${(hops.gateway.http.p50Ms / hops.gateway.direct.p50Ms).toFixed(2)}×`.padStart(8)}   p99 ${`${(hops.gateway.http.p99Ms / hops.gateway.direct.p99Ms).toFixed(2)}×`.padStart(8)}  (gateway / direct)`,
+);
+
+console.log(
+  `\nPublish to consumer start, per transport (shared/publish; ${hops.latencies.events} events each, one at a time, transports interleaved; Date.now() in the consumer, whole ms)`,
+);
+const hopRow = (...cells: string[]) =>
+  `  ${cells[0]!.padEnd(36)}${cells[1]!.padStart(9)}${cells[2]!.padStart(9)}   ${cells[3]}`;
+console.log(hopRow("transport", "p50", "p99", "what carries it locally"));
+for (const t of hops.latencies.transports) console.log(hopRow(t.transport, `${t.p50Ms} ms`, `${t.p99Ms} ms`, t.via));
+
+console.log(
+  `\nOne Kinesis shard: ${hops.shard.records} records over ${hops.shard.keys} keys, from the first put to the last consumer start (batches of up to ${hops.shard.batchSize})`,
+);
+console.log(`  records a second       ${hops.shard.perSecond.toFixed(0)} /s  (${hops.shard.seconds.toFixed(2)} s)`);
+console.log(`  order per key          ${hops.shard.orderKept ? "kept" : `BROKEN: ${hops.shard.broken}`}`);
+
+console.log(
+  `\nWarm HTTP requests a second: ${hops.route} (${hops.rates.requests} requests per way and concurrency, ${hops.rates.sandboxes} sandboxes)`,
+);
+const rateRow = (...cells: string[]) =>
+  `  ${cells[0]!.padEnd(14)}${cells
+    .slice(1)
+    .map((c) => c.padStart(12))
+    .join("")}`;
+console.log(rateRow("concurrency", "HTTP", "direct", "ratio"));
+for (const r of hops.rates.byConcurrency)
+  console.log(
+    `${rateRow(String(r.concurrency), `${r.httpPerSecond.toFixed(0)} /s`, `${r.directPerSecond.toFixed(0)} /s`, `${r.ratio.toFixed(2)}×`)}  (HTTP / direct)`,
+  );
+if (!hops.shard.orderKept) process.exitCode = 1;
