@@ -17,6 +17,7 @@ import { DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { percentile } from "../local/devtools/serviceMap.js";
 import { startEmulators } from "../local/emulators/index.js";
+import { EVENT_SOURCE_DEFAULTS } from "../local/runtime/eventSources/types.js";
 import { apiIdOf } from "../local/runtime/gateway/gateway.js";
 import { proxyEvent } from "../local/runtime/gateway/proxyEvent.js";
 import { type EventSourceTuning, type Runtime, startRuntime } from "../local/runtime/index.js";
@@ -32,9 +33,9 @@ import { type HopObservation, hopObservations } from "./handlers/hops.js";
 
 /** The event sources' intervals, the runtime's defaults (what `npm run dev` runs), passed as such and printed. */
 export const HOP_TUNING = {
-  kinesisPollIntervalMs: 250,
-  dynamodbStreamPollIntervalMs: 250,
-  sqsWaitSeconds: 2,
+  kinesisPollIntervalMs: EVENT_SOURCE_DEFAULTS.shardPollIntervalMs,
+  dynamodbStreamPollIntervalMs: EVENT_SOURCE_DEFAULTS.shardPollIntervalMs,
+  sqsWaitSeconds: EVENT_SOURCE_DEFAULTS.sqsWaitSeconds,
 } as const satisfies EventSourceTuning;
 
 const EVENTS_PER_TRANSPORT = Number(process.env.BENCH_HOP_EVENTS ?? 40);

@@ -4,7 +4,7 @@ import type { InvocationOutcome } from "../Sandbox.js";
 import { type StreamBatchInfoKey, streamFailureRecord } from "./failureRecords.js";
 import type { ShardCheckpoints } from "./shardCheckpoints.js";
 import { batchItemFailures } from "./sqsPoller.js";
-import { type EventSource, type Invoke, sleep, stopSignal } from "./types.js";
+import { EVENT_SOURCE_DEFAULTS, type EventSource, type Invoke, sleep, stopSignal } from "./types.js";
 
 /** One shard as the stream describes it; a child (after a split or a roll-over) names its parent. */
 export interface ShardInfo {
@@ -197,7 +197,8 @@ export class ShardPoller<R> implements EventSource {
           this.options.checkpoints.set(this.key(shardId), this.source.sequenceNumber(records.at(-1)!));
         }
         if (!iterator) return true; // the shard was closed, and all of it is handled
-        if (records.length === 0) await sleep(this.options.pollIntervalMs ?? 250, signal);
+        if (records.length === 0)
+          await sleep(this.options.pollIntervalMs ?? EVENT_SOURCE_DEFAULTS.shardPollIntervalMs, signal);
       } catch (error) {
         if (signal.aborted) return false;
         iterator = undefined; // an expired iterator is fetched again from the checkpoint

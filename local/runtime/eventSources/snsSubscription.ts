@@ -10,7 +10,7 @@ import {
 import { type SnsNotification, snsEvent } from "../../lambdaEvents.js";
 import type { AsyncInvoker } from "./asyncInvoker.js";
 import { envelopeTraceHeader } from "./traceParent.js";
-import { type EventSource, sleep, stopSignal } from "./types.js";
+import { EVENT_SOURCE_DEFAULTS, type EventSource, sleep, stopSignal } from "./types.js";
 
 export interface SnsLambdaSubscriptionOptions {
   readonly name: string;
@@ -93,7 +93,7 @@ export async function subscribeFunctionToTopic(options: SnsLambdaSubscriptionOpt
             new ReceiveMessageCommand({
               QueueUrl: queueUrl,
               MaxNumberOfMessages: 10,
-              WaitTimeSeconds: 2,
+              WaitTimeSeconds: EVENT_SOURCE_DEFAULTS.sqsWaitSeconds,
               MessageSystemAttributeNames: ["AWSTraceHeader"],
             }),
             { abortSignal: abort.signal },

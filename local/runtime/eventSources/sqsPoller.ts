@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { sqsEvent } from "../../lambdaEvents.js";
 import { envelopeTraceHeader } from "./traceParent.js";
-import { type EventSource, type Invoke, sleep, stopSignal } from "./types.js";
+import { EVENT_SOURCE_DEFAULTS, type EventSource, type Invoke, sleep, stopSignal } from "./types.js";
 
 export interface SqsPollerOptions {
   readonly name: string;
@@ -76,7 +76,9 @@ export class SqsPoller implements EventSource {
     do {
       const first = batch.length === 0;
       const remaining = Math.max(0, deadline - Date.now());
-      const wait = first ? (this.options.waitSeconds ?? 2) : Math.min(20, Math.ceil(remaining / 1000));
+      const wait = first
+        ? (this.options.waitSeconds ?? EVENT_SOURCE_DEFAULTS.sqsWaitSeconds)
+        : Math.min(20, Math.ceil(remaining / 1000));
       const out = await this.options.sqs
         .send(
           new ReceiveMessageCommand({

@@ -39,3 +39,10 @@ export function stopSignal(): AbortController {
   setMaxListeners(0, controller.signal);
   return controller;
 }
+
+/**
+ * The event sources' default intervals (what `npm run dev` runs): an idle shard (Kinesis, DynamoDB stream) is read
+ * again after `shardPollIntervalMs`; a queue is long-polled for `sqsWaitSeconds` (it answers as soon as a message
+ * arrives). They set the local floor of a hop's latency; `npm run bench` prints them beside its figures.
+ */
+export const EVENT_SOURCE_DEFAULTS = { shardPollIntervalMs: 250, sqsWaitSeconds: 2 } as const;
