@@ -3,6 +3,7 @@ export type { BodyLimitOptions } from "./bodyLimit.js";
 export { bodyLimit } from "./bodyLimit.js";
 export type { ConditionalGetOptions } from "./conditionalGet.js";
 export { conditionalGet, ifNoneMatchMatches, strongEtag } from "./conditionalGet.js";
+export { dependencyUnavailable } from "./dependencyUnavailable.js";
 export type { HttpEvent, HttpExchange } from "./exchange.js";
 export { exchangeFor, openExchange } from "./exchange.js";
 export { canonicalJson, requestFingerprint } from "./fingerprint.js";
@@ -29,6 +30,7 @@ export {
   PROBLEM_KINDS,
   payloadTooLarge,
   tooManyRequests,
+  UNAVAILABLE_RETRY_AFTER_SECONDS,
   unauthorized,
   unprocessable,
   unsupportedMediaType,

@@ -1,7 +1,10 @@
+import { dependencyUnavailable } from "./dependencyUnavailable.js";
+
 /**
  * The one error type of the HTTP layer and its one mapping to an RFC 9457 problem details response.
  * Handlers and middlewares throw an {@link HttpProblem} for anything the client caused; every other thrown value
- * is a real fault and becomes a generic 500 that reveals nothing of the server.
+ * is a real fault: a generic 500 that reveals nothing of the server, or a 503 with `retry-after` when an AWS
+ * dependency was throttled or failing (the fault is theirs, and passing).
  */
 
 /** Each kind of problem, with its stable `type` URI (RFC 9457 §3.1.1: clients may switch on it), status and title. */
@@ -45,6 +48,7 @@ export const PROBLEM_KINDS = {
     type: "https://summit.dev/problems/too-many-requests",
   },
   internal: { status: 500, title: "Internal Server Error", type: "https://summit.dev/problems/internal" },
+  unavailable: { status: 503, title: "Service Unavailable", type: "https://summit.dev/problems/unavailable" },
 } as const satisfies Record<string, { status: number; title: string; type: string }>;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
@@ -242,6 +246,16 @@ export interface ProblemAnswer {
   readonly fault: boolean;
 }
 
+/** How long a client waits before retrying a request a throttled or failing dependency could not take. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
+
+const UNAVAILABLE: ProblemDetails = {
+  type: PROBLEM_KINDS.unavailable.type,
+  title: PROBLEM_KINDS.unavailable.title,
+  status: 503,
+  detail: "A service this request needs is busy or failing; retry after the retry-after header's seconds.",
+};
+
 const FAULT: ProblemDetails = {
   type: PROBLEM_KINDS.internal.type,
   title: PROBLEM_KINDS.internal.title,
@@ -250,8 +264,9 @@ const FAULT: ProblemDetails = {
 };
 
 /**
- * The one mapping from a thrown value to its answer. Only an {@link HttpProblem} says anything specific; any other
- * value gives the same generic 500, so no message or stack of the server reaches a client.
+ * The one mapping from a thrown value to its answer. Only an {@link HttpProblem} says anything specific; an AWS
+ * dependency throttled or failing after the SDK's retries is a 503 with `retry-after` (the same request may succeed
+ * later); any other value gives the same generic 500, so no message or stack of the server reaches a client.
  *
  * @example
  * ```ts
@@ -261,6 +276,10 @@ const FAULT: ProblemDetails = {
 export function answerFor(error: unknown): ProblemAnswer {
   if (error instanceof HttpProblem) {
     return { status: error.status, headers: error.headers, body: error.toProblemDetails(), fault: error.status >= 500 };
+  }
+  if (dependencyUnavailable(error)) {
+    const headers = { "retry-after": String(UNAVAILABLE_RETRY_AFTER_SECONDS) };
+    return { status: 503, headers, body: UNAVAILABLE, fault: true };
   }
   return { status: 500, headers: {}, body: FAULT, fault: true };
 }

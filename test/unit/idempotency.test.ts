@@ -309,7 +309,7 @@ describe("idempotency failures of DynamoDB", () => {
   const ddb = mockClient(documentClient);
   beforeEach(() => ddb.reset());
 
-  it("answers a failing claim with a generic 500 that says nothing of DynamoDB", async () => {
+  it("answers a throttled claim with a 503 and retry-after that says nothing of DynamoDB", async () => {
     ddb
       .on(PutCommand)
       .rejects(
@@ -320,7 +320,9 @@ describe("idempotency failures of DynamoDB", () => {
       route(documentClient, () => ({ runs: ++runs })),
       postEvent({ name: "x" }),
     );
-    expect(result.statusCode).toBe(500);
+    expect(result.statusCode).toBe(503);
+    expect(result.headers?.["retry-after"]).toBe("1");
+    expect(JSON.parse(result.body)).toMatchObject({ type: PROBLEM_KINDS.unavailable.type, status: 503 });
     expect(result.body).not.toMatch(/Throughput|forums-test|Throttling/);
     expect(runs).toBe(0);
     expect(logger.error).toHaveBeenCalled();
