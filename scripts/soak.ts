@@ -12,10 +12,12 @@
  * Without `--url` it starts `npm run dev` itself on a free port with its own `SUMMIT_DIR` in a temporary folder
  * (`test/support/devServer.ts`), and stops it at the end.
  */
-import { resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type DevServer, startDev } from "../test/support/devServer.js";
-import { formatReport, runSoak } from "./soak/index.js";
+import { formatReport, loopbackUrl, runSoak } from "./soak/index.js";
 
 const USAGE =
   "usage: npm run soak -- [--requests N] [--concurrency N] [--url <gateway>] [--drain-seconds N] [--minutes N]";
@@ -38,11 +40,25 @@ export async function main(args: readonly string[]): Promise<number> {
   let dev: DevServer | undefined;
   try {
     if (urlAt < 0) dev = await startDev({ timeoutMs: 180_000 });
-    const url = dev ? dev.url : args[urlAt + 1];
-    if (!url) throw new Error(USAGE);
+    const given = dev ? dev.url : args[urlAt + 1];
+    if (!given) throw new Error(USAGE);
+    const url = loopbackUrl(given);
     console.log(`soak: ${requests} requests at ${concurrency}-way against ${url}`);
-    const result = await runSoak({ url, requests, concurrency, drainMs, timeLimitMs });
+    const result = await runSoak({
+      url,
+      requests,
+      concurrency,
+      drainMs,
+      timeLimitMs,
+      progress: (line) => console.log(`soak: ${line}`),
+    });
     console.log(formatReport(result).join("\n"));
+    if (dev && result.measurements.fiveXx > 0) {
+      // The dev server goes with the run: keep what it printed, where each fault's cause is logged with its trace id.
+      const log = join(tmpdir(), `summit-soak-${Date.now()}.log`);
+      writeFileSync(log, dev.output());
+      console.log(`the dev server's output (each fault logged with its trace id): ${log}`);
+    }
     return result.ok ? 0 : 1;
   } finally {
     await dev?.stop();

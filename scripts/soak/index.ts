@@ -11,7 +11,7 @@ import { type SoakResult, verdictOf } from "./report.js";
 import { World } from "./world.js";
 
 export { draw, MIX, type Operation, ROUTE_CLASSES, type RouteClass } from "./mix.js";
-export { compareCounters, type Reconciliation, reconcile, reconciled } from "./reconcile.js";
+export { balanced, compareCounters, type Reconciliation, reconcile, reconciled } from "./reconcile.js";
 export { percentile } from "./recorder.js";
 export { formatReport, type SoakResult } from "./report.js";
 
@@ -24,6 +24,8 @@ export interface SoakOptions {
   readonly timeLimitMs?: number;
   /** A bound on the drain (default 2 minutes). */
   readonly drainMs?: number;
+  /** Told at every tenth of the budget sent (and at the drain), for a long run to show it is moving. */
+  readonly progress?: (line: string) => void;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
@@ -77,12 +79,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     throw new Error(
       `the soak could not seed its accounts, products, forums and threads: ${JSON.stringify(recorder.measurements().unexpected.slice(0, 5))}`,
     );
+  let tenth = 0;
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
-      while (recorder.remaining > 0 && Date.now() < stopAt) await world.run(draw(Math.random()));
+      while (recorder.remaining > 0 && Date.now() < stopAt) {
+        await world.run(draw(Math.random()));
+        const reached = Math.floor(((recorder.budget - recorder.remaining) * 10) / recorder.budget);
+        if (reached > tenth) {
+          tenth = reached;
+          options.progress?.(`sent ${recorder.budget - recorder.remaining}/${recorder.budget}`);
+        }
+      }
     }),
   );
   recorder.stop();
+  options.progress?.("draining and reconciling");
   const measurements = recorder.measurements();
   const reconciliation = await reconcile(runtime, world.truth, { drainMs: options.drainMs ?? 120_000 });
   return { measurements, reconciliation, truth: world.truth, ok: verdictOf(measurements, reconciliation) };

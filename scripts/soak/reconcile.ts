@@ -7,13 +7,15 @@ import type { LinkedResource } from "../../shared/config.js";
 import { type DlqMessage, peekDlq } from "../../shared/ops/dlqMessages.js";
 import { queueDepths } from "../../shared/ops/queues.js";
 import type { Topology } from "../../shared/topology/index.js";
-import type { Truth } from "./world.js";
+import type { Tally, Truth } from "./world.js";
 
 /** One counter kind compared with its ground truth: how many items were checked, and each that differs. */
 export interface CounterCheck {
   readonly name: string;
   readonly items: number;
   readonly mismatches: readonly string[];
+  /** Items whose truth is a range, a write of theirs having been answered with a fault. */
+  readonly uncertain: number;
 }
 
 /** One event type at one consumer: what the successful writes published, what the consumer's effects show, the DLQ. */
@@ -22,6 +24,8 @@ export interface EventRow {
   /** The consuming function (topology name), or null for an event no consumer subscribes to. */
   readonly consumer: string | null;
   readonly expected: number;
+  /** Writes answered with a fault (5xx, no answer): each may have published the event, or not. */
+  readonly unknown: number;
   /** Events the consumer's effects account for; null where its effect is checked as a counter (`via`). */
   readonly found: number | null;
   readonly inDlq: number;
@@ -133,40 +137,58 @@ async function observe(url: string, truth: Truth): Promise<Observation> {
 
 /** Each counter of the observation against the ground truth. */
 export function compareCounters(truth: Truth, seen: Observation): CounterCheck[] {
-  const check = <T>(name: string, items: readonly T[], differs: (item: T) => string | undefined): CounterCheck => ({
-    name,
-    items: items.length,
-    mismatches: items.map(differs).filter((m): m is string => m !== undefined),
-  });
-  const diff = (what: string, expected: unknown, found: unknown) =>
-    expected === found ? undefined : `${what}: expected ${String(expected)}, found ${String(found)}`;
+  let uncertain = 0;
+  const check = <T>(name: string, items: readonly T[], differs: (item: T) => string | undefined): CounterCheck => {
+    uncertain = 0;
+    const mismatches = items.map(differs).filter((m): m is string => m !== undefined);
+    return { name, items: items.length, mismatches, uncertain };
+  };
+  const diff = (what: string, expected: unknown, found: unknown, maybe?: unknown) => {
+    if (maybe !== undefined) uncertain++;
+    if (found === expected || (maybe !== undefined && found === maybe)) return undefined;
+    return `${what}: expected ${String(expected)}${maybe === undefined ? "" : ` or ${String(maybe)}`}, found ${String(found)}`;
+  };
+  /** A count within its tally's range: `n`, up to `n + unknown` when writes of it were answered with a fault. */
+  const within = (what: string, t: Tally | undefined, found: number | undefined) => {
+    const n = t?.n ?? 0;
+    const unknown = t?.unknown ?? 0;
+    if (unknown > 0) uncertain++;
+    if (found !== undefined && found >= n && found <= n + unknown) return undefined;
+    return `${what}: expected ${n}${unknown ? ` to ${n + unknown} (${unknown} answered with a fault)` : ""}, found ${String(found)}`;
+  };
   const forums = [...truth.forums];
   const threads = [...truth.threads];
   const leaders = new Map(seen.leaders.map((l) => [l.userId, l.posts]));
   const leaderboardFull = seen.leaders.length >= 50;
   const lowest = Math.min(...seen.leaders.map((l) => l.posts));
   return [
-    check("forum threadCount", forums, ([id, f]) => diff(`forum ${id}`, f.threads, seen.forums[id]?.threadCount)),
-    check("forum postCount", forums, ([id, f]) => diff(`forum ${id}`, f.posts, seen.forums[id]?.postCount)),
-    check("thread postCount", threads, ([id, t]) => diff(`thread ${id}`, t.posts, seen.threads[id]?.postCount)),
+    check("forum threadCount", forums, ([id, f]) => within(`forum ${id}`, f.threads, seen.forums[id]?.threadCount)),
+    check("forum postCount", forums, ([id, f]) => within(`forum ${id}`, f.posts, seen.forums[id]?.postCount)),
+    check("thread postCount", threads, ([id, t]) => within(`thread ${id}`, t.posts, seen.threads[id]?.postCount)),
     check("thread authorName", threads, ([id, t]) =>
-      diff(`thread ${id} of ${t.author.userId}`, t.author.displayName, seen.threads[id]?.authorName),
+      diff(
+        `thread ${id} of ${t.author.userId}`,
+        t.author.displayName,
+        seen.threads[id]?.authorName,
+        t.author.maybeName,
+      ),
     ),
     check("user stats.threads", truth.accounts, (a) =>
-      diff(`user ${a.userId}`, truth.stats.get(a.userId)?.threads, seen.stats[a.userId]?.threads),
+      within(`user ${a.userId}`, truth.stats.get(a.userId)?.threads, seen.stats[a.userId]?.threads),
     ),
     check("user stats.posts", truth.accounts, (a) =>
-      diff(`user ${a.userId}`, truth.stats.get(a.userId)?.posts, seen.stats[a.userId]?.posts),
+      within(`user ${a.userId}`, truth.stats.get(a.userId)?.posts, seen.stats[a.userId]?.posts),
     ),
     check("leaderboard posts", truth.accounts, (a) => {
-      const posts = truth.stats.get(a.userId)?.posts ?? 0;
+      const posts = truth.stats.get(a.userId)?.posts;
       const shown = leaders.get(a.userId);
+      const most = (posts?.n ?? 0) + (posts?.unknown ?? 0);
       // A full board leaves out whoever has no more posts than its last row.
-      if (shown === undefined && (posts === 0 || (leaderboardFull && posts <= lowest))) return undefined;
-      return diff(`leader ${a.userId}`, posts, shown);
+      if (shown === undefined && (most === 0 || (leaderboardFull && (posts?.n ?? 0) <= lowest))) return undefined;
+      return within(`leader ${a.userId}`, posts, shown);
     }),
     check("popular views", truth.hotProducts, (p) =>
-      diff(`product ${p.productId}`, p.views, seen.views[p.productId] ?? 0),
+      within(`product ${p.productId}`, p.views, seen.views[p.productId] ?? 0),
     ),
     check("media ready", truth.uploads, (u) => diff(`media ${u.mediaId}`, "ready", seen.media[u.mediaId])),
   ];
@@ -306,13 +328,13 @@ export async function reconcile(
   const dlq = await readDlqs(runtime);
   const found = foundBy(truth, drained.seen, accepted);
   const uploads = truth.uploads.length;
-  const published: Record<string, number> = { ...truth.published, "media.MediaProcessed": uploads };
+  const published: Record<string, Tally> = { ...truth.published, "media.MediaProcessed": { n: uploads, unknown: 0 } };
   const { topology } = runtime;
   const attributed = new Set<DlqEntry>();
-  const events = Object.entries(published).flatMap(([event, expected]): EventRow[] => {
+  const events = Object.entries(published).flatMap(([event, { n: expected, unknown }]): EventRow[] => {
     const subscriptions = topology.subscriptions.filter((s) => s.event === event);
     if (subscriptions.length === 0)
-      return [{ event, consumer: null, expected, found: null, inDlq: 0, via: "no consumer subscribes" }];
+      return [{ event, consumer: null, expected, unknown, found: null, inDlq: 0, via: "no consumer subscribes" }];
     return subscriptions.map((s) => {
       const only = topology.subscriptions.filter((x) => x.failureDestination === s.failureDestination).length === 1;
       const inDlq = dlq.filter(
@@ -323,6 +345,7 @@ export async function reconcile(
         event,
         consumer: s.function,
         expected,
+        unknown,
         found: s.function in found ? found[s.function]! : null,
         inDlq: inDlq.length,
         via: VIA[s.function] ?? "",
@@ -339,12 +362,22 @@ export async function reconcile(
   };
 }
 
+/**
+ * Whether a row adds up: consumed plus in a DLQ equals what was published, within the writes answered with a fault;
+ * undefined for a row whose effect is a counter check or that no consumer takes.
+ */
+export function balanced(e: EventRow): boolean | undefined {
+  if (e.found === null) return undefined;
+  const accounted = e.found + e.inDlq;
+  return accounted >= e.expected && accounted <= e.expected + e.unknown;
+}
+
 /** Whether the reconciliation holds: drained, every counter equal, every event consumed or in a DLQ with a reason. */
 export function reconciled(r: Reconciliation): boolean {
   return (
     r.drained &&
     r.counters.every((c) => c.mismatches.length === 0) &&
-    r.events.every((e) => e.found === null || e.found + e.inDlq === e.expected) &&
+    r.events.every((e) => balanced(e) !== false) &&
     r.dlq.every((m) => m.reason.trim() !== "") &&
     r.unattributed.length === 0
   );

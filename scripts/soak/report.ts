@@ -1,5 +1,5 @@
 import { ROUTE_CLASSES } from "./mix.js";
-import { type Reconciliation, reconciled } from "./reconcile.js";
+import { balanced, type Reconciliation, reconciled } from "./reconcile.js";
 import { type Measurements, percentile } from "./recorder.js";
 import type { Truth } from "./world.js";
 
@@ -50,15 +50,18 @@ export function formatReport({ measurements: m, reconciliation: r, ok }: SoakRes
   lines.push(`drain: ${r.drained ? "done" : "TIMED OUT"} in ${(r.drainMs / 1000).toFixed(1)} s`);
   lines.push("counters against the ground truth:");
   for (const c of r.counters) {
-    lines.push(`  ${c.name.padEnd(20)} ${c.items - c.mismatches.length}/${c.items} equal`);
+    const uncertain = c.uncertain ? ` (${c.uncertain} within the range of a write answered with a fault)` : "";
+    lines.push(`  ${c.name.padEnd(20)} ${c.items - c.mismatches.length}/${c.items} equal${uncertain}`);
     for (const mismatch of c.mismatches.slice(0, 10)) lines.push(`    ${mismatch}`);
   }
-  lines.push("events reconciled (expected / found / in DLQ):");
+  lines.push("events reconciled (expected (+ answered with a fault?) / found / in DLQ):");
   for (const e of r.events) {
     const found = e.found === null ? "–" : String(e.found);
-    const mark = e.found === null ? " " : e.found + e.inDlq === e.expected ? "✓" : "✗";
+    const ok = balanced(e);
+    const mark = ok === undefined ? " " : ok ? "✓" : "✗";
+    const expected = `${e.expected}${e.unknown ? ` (+${e.unknown}?)` : ""}`;
     lines.push(
-      `  ${mark} ${e.event.padEnd(26)} → ${(e.consumer ?? "(none)").padEnd(22)} ${String(e.expected).padStart(6)} / ${found.padStart(6)} / ${e.inDlq}  (${e.via})`,
+      `  ${mark} ${e.event.padEnd(26)} → ${(e.consumer ?? "(none)").padEnd(22)} ${expected.padStart(6)} / ${found.padStart(6)} / ${e.inDlq}  (${e.via})`,
     );
   }
   lines.push(`DLQ messages: ${r.dlq.length} (${r.unattributed.length} unattributed)`);

@@ -20,6 +20,8 @@ export interface Account {
   token: string;
   /** The newest displayName the users service accepted: what the forums directory must end with. */
   displayName: string;
+  /** A newer name sent in an update answered with a fault: it may have been taken, or not. */
+  maybeName?: string;
 }
 
 /** An upload the soak PUT to S3 (200): the worker must mark it `ready`. */
@@ -30,22 +32,47 @@ export interface Uploaded {
 }
 
 /**
+ * A counter's ground truth: what the successful writes add up to, and how many writes were answered with a fault
+ * (a 5xx, or no answer), each of which may or may not have happened: the counter must end within `[n, n + unknown]`.
+ */
+export interface Tally {
+  n: number;
+  unknown: number;
+}
+
+const tally = (): Tally => ({ n: 0, unknown: 0 });
+
+/** Counts one write into `tallies`: a success adds to each, a fault to each one's unknown, a 4xx to none. */
+function count(outcome: Outcome, ...tallies: Tally[]): void {
+  for (const t of tallies) {
+    if (outcome === "ok") t.n++;
+    else if (outcome === "fault") t.unknown++;
+  }
+}
+
+/** What one write's answer says happened: it did, it may have (a fault), or it did not (a 4xx, or not sent). */
+export type Outcome = "ok" | "fault" | "no";
+
+const outcomeOf = (reply: Answer | undefined, ok: number): Outcome =>
+  reply === undefined ? "no" : reply.status === ok ? "ok" : reply.status === 0 || reply.status >= 500 ? "fault" : "no";
+
+/**
  * The ground truth the soak keeps while it runs: every entity it made and, for each, what every successful write
  * must have caused through the events of the contract (a thread and a post counted on their forum, thread, author
  * and leaderboard row, a view counted on its product, an upload made `ready`).
  */
 export interface Truth {
   readonly accounts: Account[];
-  readonly forums: Map<string, { threads: number; posts: number }>;
-  readonly threads: Map<string, { forumId: string; author: Account; posts: number }>;
+  readonly forums: Map<string, { threads: Tally; posts: Tally }>;
+  readonly threads: Map<string, { forumId: string; author: Account; posts: Tally }>;
   /** Products the mix reads, views and updates; never deleted, so every view stays on `popular`. */
-  readonly hotProducts: { productId: string; seller: Account; views: number }[];
+  readonly hotProducts: { productId: string; seller: Account; views: Tally }[];
   /** Products the mix created: the ones it deletes. */
   readonly ownProducts: { productId: string; seller: Account }[];
-  readonly stats: Map<string, { threads: number; posts: number }>;
+  readonly stats: Map<string, { threads: Tally; posts: Tally }>;
   readonly uploads: Uploaded[];
-  /** Successful writes by the event they publish (the contract's Events lines). */
-  readonly published: Record<string, number>;
+  /** Writes by the event they publish (the contract's Events lines): the successful ones, and those answered with a fault. */
+  readonly published: Record<string, Tally>;
 }
 
 const JSON_TYPE = { "content-type": "application/json" };
@@ -85,8 +112,9 @@ export class World {
     return items.length ? items[Math.floor(this.#random() * items.length)] : undefined;
   }
 
-  #publish(type: string, n = 1): void {
-    this.truth.published[type] = (this.truth.published[type] ?? 0) + n;
+  #publish(type: string, outcome: Outcome): void {
+    this.truth.published[type] ??= tally();
+    count(outcome, this.truth.published[type]);
   }
 
   /** One request within the budget (undefined when it is spent): timed, counted, checked against `expected`. */
@@ -138,13 +166,13 @@ export class World {
       json: { email, password, displayName },
       expected: [201],
     });
+    this.#publish("users.UserRegistered", outcomeOf(created, 201));
     if (created?.status !== 201) return undefined;
-    this.#publish("users.UserRegistered");
     const signedIn = await this.send<Tokens>("write", "POST", "/users/signin", { json: { email, password } });
     if (signedIn?.status !== 200) return undefined;
     const account = { userId: created.body.userId, email, password, token: signedIn.body.accessToken, displayName };
     this.truth.accounts.push(account);
-    this.truth.stats.set(account.userId, { threads: 0, posts: 0 });
+    this.truth.stats.set(account.userId, { threads: tally(), posts: tally() });
     return account;
   }
 
@@ -154,10 +182,10 @@ export class World {
       json: { name: `Soak lamp ${randomUUID().slice(0, 6)}`, priceCents: 1999, currency: "EUR", category: "soak" },
       expected: [201],
     });
+    this.#publish("products.ProductCreated", outcomeOf(reply, 201));
     if (reply?.status !== 201) return;
-    this.#publish("products.ProductCreated");
     const { productId } = reply.body;
-    if (hot) this.truth.hotProducts.push({ productId, seller, views: 0 });
+    if (hot) this.truth.hotProducts.push({ productId, seller, views: tally() });
     else this.truth.ownProducts.push({ productId, seller });
   }
 
@@ -167,9 +195,9 @@ export class World {
       json: { name: `Soak forum ${randomUUID().slice(0, 6)}` },
       expected: [201],
     });
+    this.#publish("forums.ForumCreated", outcomeOf(reply, 201));
     if (reply?.status !== 201) return;
-    this.#publish("forums.ForumCreated");
-    this.truth.forums.set(reply.body.forumId, { threads: 0, posts: 0 });
+    this.truth.forums.set(reply.body.forumId, { threads: tally(), posts: tally() });
   }
 
   async createThread(author: Account, forumId: string): Promise<void> {
@@ -178,11 +206,10 @@ export class World {
       json: { title: `Soak thread ${randomUUID().slice(0, 6)}`, body: "A thread of the soak." },
       expected: [201],
     });
-    if (reply?.status !== 201) return;
-    this.#publish("forums.ThreadCreated");
-    this.truth.forums.get(forumId)!.threads++;
-    this.truth.stats.get(author.userId)!.threads++;
-    this.truth.threads.set(reply.body.threadId, { forumId, author, posts: 0 });
+    const outcome = outcomeOf(reply, 201);
+    this.#publish("forums.ThreadCreated", outcome);
+    count(outcome, this.truth.forums.get(forumId)!.threads, this.truth.stats.get(author.userId)!.threads);
+    if (outcome === "ok") this.truth.threads.set(reply!.body.threadId, { forumId, author, posts: tally() });
   }
 
   /**
@@ -260,10 +287,9 @@ export class World {
         return;
       case "view": {
         const reply = await this.send(cls, "POST", `/products/${hot.productId}/views`, { expected: [202] });
-        if (reply?.status === 202) {
-          hot.views++;
-          this.#publish("products.ProductViewed");
-        }
+        const outcome = outcomeOf(reply, 202);
+        count(outcome, hot.views);
+        this.#publish("products.ProductViewed", outcome);
         return;
       }
       case "post": {
@@ -273,12 +299,9 @@ export class World {
           json: { body: `A post of the soak, ${randomUUID()}.` },
           expected: [201, 409],
         });
-        if (reply?.status === 201) {
-          this.#publish("forums.PostCreated");
-          thread.posts++;
-          t.forums.get(thread.forumId)!.posts++;
-          t.stats.get(account.userId)!.posts++;
-        }
+        const outcome = outcomeOf(reply, 201);
+        this.#publish("forums.PostCreated", outcome);
+        count(outcome, thread.posts, t.forums.get(thread.forumId)!.posts, t.stats.get(account.userId)!.posts);
         return;
       }
       case "signUp":
@@ -302,10 +325,12 @@ export class World {
           token: account.token,
           json: { displayName, bio: "Soaking." },
         });
-        if (reply?.status === 200) {
+        const outcome = outcomeOf(reply, 200);
+        if (outcome === "ok") {
           account.displayName = displayName;
-          this.#publish("users.UserProfileUpdated");
-        }
+          delete account.maybeName;
+        } else if (outcome === "fault") account.maybeName = displayName;
+        this.#publish("users.UserProfileUpdated", outcome);
         this.#renaming.delete(account.userId);
         return;
       }
@@ -319,7 +344,7 @@ export class World {
           // 409: two updates of one product at once, the loser's versioned write refused (the contract's stale update).
           expected: [200, 409],
         });
-        if (reply?.status === 200) this.#publish("products.ProductUpdated");
+        this.#publish("products.ProductUpdated", outcomeOf(reply, 200));
         return;
       }
       case "deleteProduct": {
@@ -332,7 +357,7 @@ export class World {
           token: own.seller.token,
           expected: [204],
         });
-        if (reply?.status === 204) this.#publish("products.ProductDeleted");
+        this.#publish("products.ProductDeleted", outcomeOf(reply, 204));
         return;
       }
       case "createForum":
@@ -371,11 +396,11 @@ export class World {
       text = `no answer: ${error instanceof Error ? error.message : String(error)}`;
     }
     this.recorder.record("upload", status, performance.now() - began);
+    this.#publish("media.UploadReceived", outcomeOf({ status, text, body: undefined }, 200));
     if (status !== 200) {
       this.recorder.unexpected(`PUT <uploadUrl of ${reply.body.mediaId}>`, status, text);
       return;
     }
-    this.#publish("media.UploadReceived");
     this.truth.uploads.push({ mediaId: reply.body.mediaId, owner, purpose });
   }
 }
