@@ -288,6 +288,12 @@ async function readDlqs(runtime: Runtime): Promise<DlqEntry[]> {
   return read.flat();
 }
 
+/**
+ * Polls (one a second) with the queues empty and nothing moving before the counters count as settled short of the
+ * truth: longer than a stream consumer's batch window and its first retries' backoff.
+ */
+const STILL_POLLS = 10;
+
 /** Until the event and buffer queues are empty and the counters stop moving (or equal the truth), within `timeoutMs`. */
 async function drain(runtime: Runtime, truth: Truth, timeoutMs: number) {
   const began = Date.now();
@@ -301,7 +307,7 @@ async function drain(runtime: Runtime, truth: Truth, timeoutMs: number) {
     still = print === last ? still + 1 : 0;
     last = print;
     const settled = compareCounters(truth, seen).every((c) => c.mismatches.length === 0);
-    if (!busy && (settled || still >= 4)) return { drained: true, seen, drainMs: Date.now() - began };
+    if (!busy && (settled || still >= STILL_POLLS)) return { drained: true, seen, drainMs: Date.now() - began };
     if (Date.now() - began > timeoutMs) return { drained: false, seen, drainMs: Date.now() - began };
     await sleep(1000);
     seen = await observe(runtime.url, truth);

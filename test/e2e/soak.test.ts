@@ -125,7 +125,7 @@ describe("the reconciliation catches what does not add up", () => {
         },
       }),
     );
-    tampered = await reconcile(runtime, truth, { drainMs: 15_000 });
+    tampered = await reconcile(runtime, truth, { drainMs: 30_000 });
   }, 120_000);
 
   test("a counter the consumers never reached is named with what was expected and what was found", () => {
