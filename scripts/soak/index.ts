@@ -30,7 +30,15 @@ export interface SoakOptions {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
-/** Refuses any gateway that is not on this machine's loopback: a soak only loads what runs here. */
+/**
+ * Refuses any gateway that is not on this machine's loopback: a soak only loads what runs here.
+ *
+ * @example
+ * ```ts
+ * loopbackUrl("http://127.0.0.1:4000/"); // "http://127.0.0.1:4000"
+ * loopbackUrl("http://10.0.0.1:4000"); // throws
+ * ```
+ */
 export function loopbackUrl(url: string): string {
   const parsed = new URL(url);
   if (!LOOPBACK.has(parsed.hostname) && !/^127\.\d+\.\d+\.\d+$/.test(parsed.hostname))
@@ -38,7 +46,15 @@ export function loopbackUrl(url: string): string {
   return parsed.origin;
 }
 
-/** The runtime's resources and SQS endpoint from its `/_dev/resources` (what `.summit/local.env` holds). */
+/**
+ * The runtime's resources and SQS endpoint from its `/_dev/resources` (the variables `.summit/local.env` holds), for
+ * the operator tools' `queueDepths` and `peekDlq`.
+ *
+ * @example
+ * ```ts
+ * const runtime = await runtimeOf("http://127.0.0.1:4000");
+ * ```
+ */
 export async function runtimeOf(url: string): Promise<Runtime> {
   const res = await fetch(`${url}/_dev/resources`);
   if (!res.ok) throw new Error(`${url}/_dev/resources answered ${res.status}: is \`npm run dev\` running?`);

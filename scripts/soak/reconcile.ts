@@ -135,7 +135,15 @@ async function observe(url: string, truth: Truth): Promise<Observation> {
   };
 }
 
-/** Each counter of the observation against the ground truth. */
+/**
+ * Each counter of the observation against the ground truth: equal, or within the range left by writes answered
+ * with a fault.
+ *
+ * @example
+ * ```ts
+ * compareCounters(truth, await observe(url, truth)).filter((c) => c.mismatches.length > 0);
+ * ```
+ */
 export function compareCounters(truth: Truth, seen: Observation): CounterCheck[] {
   let uncertain = 0;
   const check = <T>(name: string, items: readonly T[], differs: (item: T) => string | undefined): CounterCheck => {
