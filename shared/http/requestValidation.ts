@@ -95,7 +95,10 @@ export function requestValidation(
     (location) => ({ location, schema: checkedSchema(`requestValidation: ${location}`, options[location]) }),
   );
 
-  const requestValidationBefore = (request: { event: HttpEvent }): void => {
+  const requestValidationBefore = (request: {
+    event: HttpEvent;
+    context?: { getRemainingTimeInMillis?: () => number };
+  }): void => {
     const exchange = exchangeFor(request);
     const errors: FieldError[] = [];
     const values: Record<Location, unknown> = { body: undefined, query: undefined, path: undefined };
@@ -119,6 +122,7 @@ export function requestValidation(
       auth: authOf(exchange.event),
       requestId: exchange.requestId,
       correlationId: exchange.correlationId,
+      timeLeftMs: () => request.context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
     };
   };
   return { before: requestValidationBefore };

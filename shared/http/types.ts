@@ -26,6 +26,8 @@ export interface HttpRequest<TBody = unknown, TQuery = RawParams, TPath = RawPar
   readonly requestId: string;
   /** Follows the work across services: the client's `x-correlation-id`, else the request id. */
   readonly correlationId: string;
+  /** Milliseconds the invocation has left before its timeout (Lambda's `getRemainingTimeInMillis`); Infinity unknown. */
+  timeLeftMs(): number;
 }
 
 /**

@@ -90,6 +90,8 @@ async function call(
     rawBody?: string;
     userId?: string;
     headers?: Record<string, string>;
+    /** What the invocation has left before its timeout (default: the context's 10 s). */
+    timeLeftMs?: number;
   },
 ): Promise<Answer> {
   const path = request.resource.replace(/\{(\w+)\}/g, (_, name: string) => request.path[name] ?? "");
@@ -104,7 +106,9 @@ async function call(
       queryStringParameters: request.query ?? null,
       ...(request.userId ? { claims: { sub: request.userId, token_use: "access" } } : {}),
     }),
-    lambdaContext(),
+    request.timeLeftMs === undefined
+      ? lambdaContext()
+      : { ...lambdaContext(), getRemainingTimeInMillis: () => request.timeLeftMs ?? 0 },
   );
   const headers = Object.fromEntries(
     Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
@@ -140,6 +144,7 @@ const api = {
     threadId: string,
     body: unknown,
     headers?: Record<string, string>,
+    timeLeftMs?: number,
   ) =>
     call(createPost, {
       method: "POST",
@@ -147,6 +152,7 @@ const api = {
       path: { forumId, threadId },
       body,
       ...(userId ? { userId } : {}),
+      ...(timeLeftMs === undefined ? {} : { timeLeftMs }),
       headers,
     }),
   listPosts: (forumId: string, threadId: string, query: Record<string, string> = {}) =>
@@ -496,6 +502,30 @@ describe("posts", () => {
     expect(first.status).toBe(201);
     expect(again.body).toEqual(first.body);
     expect((await api.listPosts(forum.forumId, thread.threadId)).body.items).toHaveLength(1);
+  });
+
+  it("answers a thread too busy for the time the invocation has left with 409 and retry-after, never a timeout", async () => {
+    const forum = await newForum();
+    const thread = await newThread(forum.forumId);
+    const authors = Array.from({ length: 20 }, () => user());
+    // 3.05 s left, 3 s of it kept for answering: one attempt each, then the 409 instead of waiting for a turn.
+    const answers = await Promise.all(
+      authors.map((authorId, n) =>
+        api.createPost(authorId, forum.forumId, thread.threadId, { body: `hurried ${n}` }, undefined, 3_050),
+      ),
+    );
+    const refused = answers.filter((answer) => answer.status === 409);
+    const accepted = answers.filter((answer) => answer.status === 201);
+    expect(accepted.length + refused.length).toBe(authors.length);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const answer of refused) {
+      expect(answer.headers["retry-after"]).toBe("1");
+      expect(answer.headers["content-type"]).toBe("application/problem+json");
+    }
+    // Only the accepted posts were written, numbered 1..n without a gap.
+    const threadItem = await itemAt(keys.thread(forum.forumId, thread.threadId));
+    expect(threadItem?.seq).toBe(accepted.length);
   });
 
   it("keeps one order for 30 concurrent posts: seq 1..30, the list, the outbox and the stream agree", async () => {

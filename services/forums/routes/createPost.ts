@@ -8,9 +8,13 @@ import { createPost, toPost } from "../store/posts.js";
  * and every consumer share (`store/posts.ts`); 404 for a thread not in that forum, 409 for a thread too busy to
  * take it now. An `idempotency-key` makes a repeat safe.
  */
+/** What answering takes after the last attempt (the author names, the idempotency record, the response). */
+const ANSWER_RESERVE_MS = 3_000;
+
 export const handler = routeHandler(createPostRoute, {
-  handler: async ({ path, body, auth }) => {
-    const item = await createPost(path.forumId, path.threadId, auth.userId, body.body);
+  handler: async ({ path, body, auth, timeLeftMs }) => {
+    const deadline = Date.now() + timeLeftMs() - ANSWER_RESERVE_MS;
+    const item = await createPost(path.forumId, path.threadId, auth.userId, body.body, deadline);
     return toPost(item, await authorNames([item.authorId]));
   },
 });

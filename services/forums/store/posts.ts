@@ -70,12 +70,21 @@ export function toPost(item: PostItem, names: ReadonlyMap<string, string | null>
 
 /**
  * Accepts a post as its thread's next one (see above). A thread that does not exist in that forum is the 404
- * problem; a thread too busy to take it after {@link POST_ATTEMPTS} attempts, the 409 problem.
+ * problem; a thread too busy to take it after {@link POST_ATTEMPTS} attempts, or by `deadline` (epoch ms: the
+ * invocation's time left, less what answering takes), the 409 problem: a loaded thread answers "try again", never
+ * runs into the function's timeout.
  */
-export async function createPost(forumId: string, threadId: string, authorId: string, body: string): Promise<PostItem> {
+export async function createPost(
+  forumId: string,
+  threadId: string,
+  authorId: string,
+  body: string,
+  deadline = Number.POSITIVE_INFINITY,
+): Promise<PostItem> {
   const postId = newId();
   for (let attempt = 0; attempt < POST_ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(attempt - 1, CONTENTION);
+    if (attempt > 0 && Date.now() >= deadline) break;
     const thread = await threadOf(forumId, threadId, { consistent: true });
     const post = await appendPost(thread, postId, authorId, body);
     if (post) {
