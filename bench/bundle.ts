@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { build, type Metafile } from "esbuild";
+import { bundleDir, bundleOptions } from "../local/runtime/functionBundle.js";
 
 export interface Bundle {
   readonly entry: string;
@@ -14,31 +14,12 @@ export interface Bundle {
 }
 
 /**
- * Bundles a handler the way the stacks ship it to Lambda: ESM, minified, for nodejs22.x, with code splitting so
- * a transport loaded on first publish lands in its own chunk.
+ * Bundles a handler the way the stacks ship it to Lambda (`bundleOptions`, as the local runtime's sandboxes load it),
+ * into a fresh directory of its own.
  */
 export async function bundle(entry: string, name: string, external: readonly string[] = []): Promise<Bundle> {
-  // Under the project's node_modules, so a package left out of the bundle (`external`, as the stacks install sharp
-  // into the worker's package) resolves when the bundle is imported, as it does from the function's package.
-  const cache = join(import.meta.dirname, "..", "node_modules", ".cache");
-  mkdirSync(cache, { recursive: true });
-  const outdir = mkdtempSync(join(cache, `summit-bench-${name}-`));
-  const result = await build({
-    entryPoints: { index: entry },
-    outdir,
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node22",
-    minify: true,
-    metafile: true,
-    outExtension: { ".js": ".mjs" },
-    // CommonJS dependencies inside an ESM bundle still call require().
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-    logLevel: "error",
-    ...(external.length > 0 ? { external: [...external] } : {}),
-  });
+  const outdir = bundleDir(join(import.meta.dirname, ".."), `summit-bench-${name}-`);
+  const result = await build({ ...bundleOptions(entry, outdir, external), metafile: true, logLevel: "error" });
   const outputs = Object.entries(result.metafile.outputs);
   // Dynamically imported modules are entry points too in the metafile: the handler's own is the one named `index`.
   const [entryFile] = outputs.find(([file, o]) => o.entryPoint !== undefined && file.endsWith("/index.mjs"))!;

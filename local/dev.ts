@@ -77,6 +77,8 @@ try {
     emulators,
     port,
     ...(clean ? {} : { dataDir }),
+    // Edit and retry: a changed handler is rebuilt, and the next invocation runs it in a fresh sandbox.
+    watch: true,
     log: (line) => console.log(line),
   });
 } catch (error) {

@@ -1,5 +1,6 @@
 import type { FunctionNode } from "../../shared/topology/index.js";
 import { formatTraceHeader, newSegmentId, newTraceId, parseTraceHeader } from "../../shared/tracing/traceHeader.js";
+import type { HandlerCode } from "./functionBundle.js";
 import type { InvocationErrorBody } from "./protocol.js";
 import { type InitSpan, type InvocationOutcome, Sandbox } from "./Sandbox.js";
 import type { SegmentSender } from "./segmentSender.js";
@@ -8,6 +9,11 @@ export interface FunctionPoolOptions {
   readonly fn: FunctionNode;
   /** The whole environment of the function: emulator endpoints, linked resources, Lambda variables. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * The bundle the sandboxes load (`SUMMIT_HANDLER_FILE` points at its entry); a sandbox of an older build is
+   * retired. Omitted, they load `env.SUMMIT_HANDLER_FILE` as it is.
+   */
+  readonly code?: HandlerCode;
   /** Sandboxes at most; defaults to the function's reserved concurrency, else 4 on one machine. */
   readonly maxSandboxes?: number;
   readonly segments?: SegmentSender;
@@ -29,12 +35,17 @@ export interface Invocation {
  */
 export class FunctionPool {
   private readonly sandboxes: Sandbox[] = [];
-  private readonly waiting: Array<(sandbox: Sandbox) => void> = [];
+  private readonly waiting: Array<(acquired: Acquired) => void> = [];
+  /** The build each sandbox was started from. */
+  private readonly builds = new WeakMap<Sandbox, number>();
   private readonly max: number;
+  /** Sandboxes being started (their bundle building): they hold a place under `max`. */
+  private starting = 0;
   private stopped = false;
 
   constructor(private readonly options: FunctionPoolOptions) {
     this.max = Math.max(1, options.maxSandboxes ?? options.fn.concurrency ?? 4);
+    options.code?.onChange(() => this.retireStale());
   }
 
   get name(): string {
@@ -53,12 +64,17 @@ export class FunctionPool {
     const segmentId = newSegmentId();
     const header = formatTraceHeader({ root, parent: segmentId, sampled: caller?.sampled ?? true });
     const start = Date.now() / 1000;
-    const sandbox = await this.acquire();
+    const started = performance.now();
+    const acquired = await this.acquire();
     let outcome: InvocationOutcome;
-    try {
-      outcome = await sandbox.invoke(event, header);
-    } finally {
-      this.release(sandbox);
+    if (!(acquired instanceof Sandbox)) {
+      outcome = { ok: false, kind: "init", error: acquired.error, durationMs: performance.now() - started };
+    } else {
+      try {
+        outcome = await acquired.invoke(event, header);
+      } finally {
+        this.release(acquired);
+      }
     }
     this.options.segments?.send({
       trace_id: root,
@@ -75,28 +91,68 @@ export class FunctionPool {
     return { outcome, traceHeader: header };
   }
 
-  private async acquire(): Promise<Sandbox> {
+  private async acquire(): Promise<Acquired> {
     for (let i = this.sandboxes.length - 1; i >= 0; i--) if (!this.sandboxes[i]!.alive) this.sandboxes.splice(i, 1);
-    const idle = this.sandboxes.find((s) => !s.busy);
+    this.retireStale();
+    const idle = this.sandboxes.find((s) => !s.busy && s.alive);
     if (idle) {
       idle.busy = true;
       return idle;
     }
-    if (this.sandboxes.length < this.max) {
-      const sandbox = new Sandbox({
-        env: this.options.env,
-        timeoutMs: this.options.fn.timeoutSeconds * 1000,
-        onLog: (line) => this.options.onLog?.(this.name, line),
-        onInvocationLog: (line, _stream, traceHeader) => this.options.onInvocationLog?.(this.name, line, traceHeader),
-      });
-      sandbox.busy = true;
-      this.sandboxes.push(sandbox);
-      return sandbox;
+    if (this.sandboxes.filter((s) => s.alive).length + this.starting < this.max) {
+      this.starting++;
+      let started: Acquired | undefined;
+      try {
+        started = await this.start();
+        return started;
+      } finally {
+        this.starting--;
+        // Nothing started: a caller waiting for the place tries (and reports) for itself.
+        if (!(started instanceof Sandbox)) this.handOff();
+      }
     }
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
+  /** A new sandbox, busy, from the latest build; or the build's error, as an init error. */
+  private async start(): Promise<Acquired> {
+    const { code } = this.options;
+    let env = this.options.env;
+    let version: number | undefined;
+    if (code) {
+      const build = await code.current().catch((error: unknown) => ({ version: 0, error: String(error) }));
+      if ("error" in build) {
+        return { error: { errorType: "Runtime.BundleError", errorMessage: `bundling failed\n${build.error}` } };
+      }
+      env = { ...env, SUMMIT_HANDLER_FILE: build.entry };
+      version = build.version;
+    }
+    const sandbox = new Sandbox({
+      env,
+      timeoutMs: this.options.fn.timeoutSeconds * 1000,
+      onLog: (line) => this.options.onLog?.(this.name, line),
+      onInvocationLog: (line, _stream, traceHeader) => this.options.onInvocationLog?.(this.name, line, traceHeader),
+    });
+    if (version !== undefined) this.builds.set(sandbox, version);
+    sandbox.busy = true;
+    this.sandboxes.push(sandbox);
+    return sandbox;
+  }
+
+  /** Whether `sandbox` runs an older build than the latest. */
+  private stale(sandbox: Sandbox): boolean {
+    const version = this.builds.get(sandbox);
+    return version !== undefined && this.options.code !== undefined && version < this.options.code.version;
+  }
+
+  /** Stops the idle sandboxes of an older build at once; busy ones go when their invocation ends (`release`). */
+  private retireStale(): void {
+    for (const sandbox of this.sandboxes)
+      if (!sandbox.busy && sandbox.alive && this.stale(sandbox)) void sandbox.retire();
+  }
+
   private release(sandbox: Sandbox): void {
+    if (this.stale(sandbox)) void sandbox.retire();
     const next = this.waiting.shift();
     if (!next) return;
     if (sandbox.alive) {
@@ -107,12 +163,21 @@ export class FunctionPool {
     this.acquire().then(next);
   }
 
+  /** Gives the first waiting caller a sandbox (or the error it gets). */
+  private handOff(): void {
+    const next = this.waiting.shift();
+    if (next) this.acquire().then(next);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all(this.sandboxes.map((s) => s.stop()));
     this.sandboxes.length = 0;
   }
 }
+
+/** What an invocation gets: a sandbox of its own, or why none could start. */
+type Acquired = Sandbox | { readonly error: InvocationErrorBody };
 
 /** The cold start, as Lambda records it in the function segment: an `Initialization` subsegment over the init. */
 function initialization(init: InitSpan) {

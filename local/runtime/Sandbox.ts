@@ -173,6 +173,12 @@ export class Sandbox {
     if (!this.exited) this.child.kill("SIGKILL");
   }
 
+  /** Takes no further invocation and lets the process go (as `stop()`): an environment of an older build. */
+  retire(): Promise<void> {
+    this.killed = true;
+    return this.stop();
+  }
+
   /** Resolves when the process is gone. */
   async stop(): Promise<void> {
     if (this.exited) return;

@@ -7,6 +7,7 @@ import { runtimeClients } from "./clients.js";
 import { type EventSourceTuning, startEventSources } from "./eventSources/eventSources.js";
 import { ShardCheckpoints } from "./eventSources/shardCheckpoints.js";
 import { FunctionPool, type Invocation } from "./FunctionPool.js";
+import { FunctionBundles } from "./functionBundle.js";
 import { functionArn, functionEnvironment } from "./functionEnvironment.js";
 import { FunctionLogs } from "./functionLogs.js";
 import type { AuthorizerResult } from "./gateway/cognitoAuthorizer.js";
@@ -40,6 +41,8 @@ export interface RuntimeOptions {
   /** Operator routes mounted on the gateway (`/_dev/*`, `/docs`); default the devtools over the X-Ray collector. */
   readonly extraRoutes?: ExtraRoutes;
   readonly tuning?: EventSourceTuning;
+  /** Rebuild a function's bundle when its handler's code changes, and retire the sandboxes of the older build. */
+  readonly watch?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -51,6 +54,8 @@ export interface Runtime {
   readonly topology: Topology;
   readonly resources: Resources;
   readonly pools: ReadonlyMap<string, FunctionPool>;
+  /** The esbuild bundles the sandboxes load, one per handler file, under this runtime's own directory. */
+  readonly bundles: FunctionBundles;
   readonly startedInMs: number;
   /** The functions' EMF metrics, aggregated (what `/_dev/metrics` shows). */
   readonly metrics: MetricsStore;
@@ -63,7 +68,8 @@ export interface Runtime {
 
 /**
  * The whole system on one machine, from the topology alone: provisions the resources on the emulators, gives
- * each function a pool of sandboxes with its Lambda environment and links, wires every event source, and
+ * each function a pool of sandboxes with its Lambda environment and links (each loading its handler's esbuild
+ * bundle, built on the function's first sandbox, as the stacks ship it), wires every event source, and
  * serves the services behind the local API Gateway.
  *
  * @example
@@ -111,6 +117,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     metrics.record(line);
     log?.(`[${name}] ${line}`);
   };
+  const bundles = new FunctionBundles({ root, functions: topology.functions, watch: options.watch ?? false });
   const pools = new Map<string, FunctionPool>();
   const functionLogs = new FunctionLogs();
   for (const fn of topology.functions) {
@@ -120,6 +127,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       new FunctionPool({
         fn,
         env,
+        code: bundles.code(fn),
         segments,
         onLog,
         onInvocationLog: (name, line, traceHeader) => functionLogs.add(name, line, traceHeader),
@@ -152,6 +160,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   cleanUp.push(async () => {
     await Promise.all([...pools.values()].map((p) => p.stop()));
+    await bundles.stop();
     segments.close();
     clients.destroy();
   });
@@ -220,6 +229,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       topology,
       resources,
       pools,
+      bundles,
       startedInMs: Math.round(performance.now() - began),
       metrics,
       invoke,
