@@ -101,12 +101,17 @@ export class FunctionPool {
     }
     if (this.sandboxes.filter((s) => s.alive).length + this.starting < this.max) {
       this.starting++;
+      let held = true;
+      const free = () => {
+        if (held) this.starting--;
+        held = false;
+      };
       let started: Acquired | undefined;
       try {
-        started = await this.start();
+        started = await this.start(free);
         return started;
       } finally {
-        this.starting--;
+        free();
         // Nothing started: a caller waiting for the place tries (and reports) for itself.
         if (!(started instanceof Sandbox)) this.handOff();
       }
@@ -114,8 +119,11 @@ export class FunctionPool {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  /** A new sandbox, busy, from the latest build; or the build's error, as an init error. */
-  private async start(): Promise<Acquired> {
+  /**
+   * A new sandbox, busy, from the latest build; or the build's error, as an init error. `free` gives back the place
+   * held while building, as the sandbox takes it.
+   */
+  private async start(free: () => void): Promise<Acquired> {
     const { code } = this.options;
     let env = this.options.env;
     let version: number | undefined;
@@ -135,6 +143,7 @@ export class FunctionPool {
     });
     if (version !== undefined) this.builds.set(sandbox, version);
     sandbox.busy = true;
+    free();
     this.sandboxes.push(sandbox);
     return sandbox;
   }

@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { existsSync, realpathSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   AdminConfirmSignUpCommand,
   CognitoIdentityProviderClient,
@@ -132,7 +134,11 @@ describe("gateway", () => {
     expect(res.headers.get("set-cookie")).toContain("a=1");
     expect(res.headers.get("x-amzn-trace-id")).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
     expect(res.headers.get("x-request-id")).toBeTruthy();
-    const { event, traceHeader } = (await res.json()) as { event: Json; traceHeader: string };
+    const { event, traceHeader, module } = (await res.json()) as { event: Json; traceHeader: string; module: string };
+    // The sandbox ran the handler's bundle, built into this runtime's own directory (Node names it by its real path).
+    expect(fileURLToPath(module)).toBe(
+      join(realpathSync(runtime.bundles.dir), "test_fixtures_handlers_runtimeProbe", "index.mjs"),
+    );
     expect(event.resource).toBe("/items/{id}");
     expect(event.path).toBe("/probe/items/a%20b");
     expect(event.httpMethod).toBe("GET");
@@ -536,6 +542,7 @@ describe("operations", () => {
     expect(sandboxes().length).toBeGreaterThan(0);
     await runtime.stop();
     await until(() => sandboxes().length === 0, "sandboxes to exit", 5_000);
+    expect(existsSync(runtime.bundles.dir)).toBe(false);
     await expect(fetch(`${runtime.url}/_health`)).rejects.toThrow();
   });
 });
