@@ -51,6 +51,9 @@ export function bundleDir(root: string, prefix: string): string {
 }
 
 /** esbuild's errors as text, one message after the other, as its command line prints them. */
+/** How long a watcher's dispose may take at stop before the runtime goes on without it. */
+const DISPOSE_WAIT_MS = 1_000;
+
 export async function bundleErrors(result: Pick<BuildResult, "errors">): Promise<string> {
   return (await formatMessages(result.errors, { kind: "error", color: false })).join("\n").trim();
 }
@@ -157,10 +160,18 @@ export class FunctionBundles {
     };
   }
 
-  /** Stops watching and removes the bundles. Safe to call twice. */
+  /**
+   * Stops watching and removes the bundles. Safe to call twice. A Ctrl-C reaches the whole foreground process group,
+   * esbuild's own service process included: once it is gone a dispose never answers, so each waits a bounded time.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.disposers.splice(0).map((dispose) => dispose().catch(() => undefined)));
+    const bounded = (dispose: () => Promise<void>) =>
+      Promise.race([
+        dispose().catch(() => undefined),
+        new Promise<void>((resolve) => setTimeout(resolve, DISPOSE_WAIT_MS).unref()),
+      ]);
+    await Promise.all(this.disposers.splice(0).map(bounded));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
