@@ -99,6 +99,8 @@ export class FunctionBundles {
   readonly dir: string;
   private readonly byFile = new Map<string, HandlerCode>();
   private readonly disposers: Array<() => Promise<void>> = [];
+  /** First builds still running: a stop fails them at once rather than wait on an esbuild that may be gone. */
+  private readonly pending = new Set<(error: Error) => void>();
   private stopped = false;
 
   constructor(private readonly options: FunctionBundlesOptions) {
@@ -129,14 +131,17 @@ export class FunctionBundles {
     const start = (): Promise<HandlerBuild> =>
       new Promise((resolve, reject) => {
         if (this.stopped) return reject(new Error("the runtime is stopped"));
+        this.pending.add(reject);
         let version = 0;
         const onEnd = async (result: BuildResult) => {
           version += 1;
           latest = result.errors.length
             ? { version, error: await bundleErrors(result) }
             : { version, entry: join(outdir, BUNDLE_ENTRY) };
-          if (version === 1) resolve(latest);
-          else for (const listener of listeners) listener();
+          if (version === 1) {
+            this.pending.delete(reject);
+            resolve(latest);
+          } else for (const listener of listeners) listener();
         };
         const options = bundleOptions(join(this.options.root, file), outdir, external);
         context({ ...options, plugins: [{ name: "summit-version", setup: (build) => build.onEnd(onEnd) }] })
@@ -161,11 +166,22 @@ export class FunctionBundles {
   }
 
   /**
+   * Takes no more builds and fails the first builds still running ("the runtime is stopped"), so an invocation
+   * waiting for its bundle ends at once: the runtime calls it first when it stops, before the event sources wait for
+   * the batches in hand.
+   */
+  abort(): void {
+    this.stopped = true;
+    for (const reject of this.pending) reject(new Error("the runtime is stopped"));
+    this.pending.clear();
+  }
+
+  /**
    * Stops watching and removes the bundles. Safe to call twice. A Ctrl-C reaches the whole foreground process group,
    * esbuild's own service process included: once it is gone a dispose never answers, so each waits a bounded time.
    */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.abort();
     const bounded = (dispose: () => Promise<void>) =>
       Promise.race([
         dispose().catch(() => undefined),

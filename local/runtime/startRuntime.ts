@@ -156,6 +156,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   let ready = false;
   const cleanUp: Array<() => Promise<void>> = [];
   const stopAll = async () => {
+    bundles.abort();
     for (const step of cleanUp.reverse()) await step().catch((error: unknown) => log?.(`stop: ${String(error)}`));
   };
   cleanUp.push(async () => {
