@@ -58,7 +58,6 @@ export function functionEnvironment(input: FunctionEnvironmentInput): Record<str
     AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
     LAMBDA_TASK_ROOT: input.root,
     LAMBDA_RUNTIME_DIR: input.root,
-    AWS_XRAY_CONTEXT_MISSING: "LOG_ERROR",
     AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
     POWERTOOLS_SERVICE_NAME: fn.service,
     SUMMIT_STAGE: input.stage,

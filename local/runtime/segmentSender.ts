@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from "node:dgram";
+import { daemonAddress, datagramOf } from "../../shared/tracing/emitter.js";
 
 /** An X-Ray segment document, as the daemon receives it. */
 export interface SegmentDocument {
@@ -20,26 +21,22 @@ export interface SegmentDocument {
   readonly [key: string]: unknown;
 }
 
-const HEADER = '{"format":"json","version":1}\n';
-
 /**
  * Sends the segments the platform itself records (API Gateway stages, Lambda functions) to the collector, in
- * the daemon's UDP format, as the X-Ray SDK does for code-level subsegments.
+ * the daemon's UDP format, as `shared/tracing` sends the functions' own subsegments.
  */
 export class SegmentSender {
   private readonly socket: Socket = createSocket("udp4");
   private readonly host: string;
   private readonly port: number;
 
-  constructor(daemonAddress: string) {
-    const [host, port] = daemonAddress.split(":");
-    this.host = host ?? "127.0.0.1";
-    this.port = Number(port ?? 2000);
+  constructor(address: string) {
+    ({ host: this.host, port: this.port } = daemonAddress(address));
     this.socket.unref();
   }
 
   send(segment: SegmentDocument): void {
-    this.socket.send(HEADER + JSON.stringify(segment), this.port, this.host);
+    this.socket.send(datagramOf(segment), this.port, this.host);
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import type { Envelope } from "../events/envelope.js";
-import { type LinkVia, linkToProducer, parseTraceHeader, tracer } from "../tracing/index.js";
+import { inSubsegment, type LinkVia, parseTraceHeader } from "../tracing/index.js";
 import type { RecordSource } from "./types.js";
 
 /** The hop a record came through, as a link names it: an outbox item came off the table's stream. */
@@ -19,26 +19,15 @@ const linkVia = (source: RecordSource): LinkVia => (source === "dynamodb" ? "dyn
  * ```
  */
 export async function traceRecord<T>(envelope: Envelope, source: RecordSource, work: () => Promise<T>): Promise<T> {
-  const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
-  if (!parent) return work();
-  // The Lambda facade segment takes no annotations: they go on a subsegment of our own.
-  const subsegment = parent.addNewSubsegment(`## ${envelope.type}`);
-  tracer.setSegment(subsegment);
-  try {
-    subsegment.addAnnotation("eventType", envelope.type);
-    subsegment.addAnnotation("eventId", envelope.id);
-    subsegment.addAnnotation("correlationId", envelope.correlationId);
-    subsegment.addAnnotation("source", source);
+  return inSubsegment(`## ${envelope.type}`, (span) => {
+    span.annotate("eventType", envelope.type);
+    span.annotate("eventId", envelope.id);
+    span.annotate("correlationId", envelope.correlationId);
+    span.annotate("source", source);
     const producer = parseTraceHeader(envelope.traceHeader);
-    if (producer) subsegment.addAnnotation("producerTraceId", producer.root);
-    if (envelope.traceHeader) subsegment.addMetadata("producerTraceHeader", envelope.traceHeader);
-    linkToProducer(subsegment, envelope.traceHeader, linkVia(source));
-    return await work();
-  } catch (error) {
-    subsegment.addError(error instanceof Error ? error : String(error));
-    throw error;
-  } finally {
-    subsegment.close();
-    tracer.setSegment(parent);
-  }
+    if (producer) span.annotate("producerTraceId", producer.root);
+    if (envelope.traceHeader) span.note("producerTraceHeader", envelope.traceHeader);
+    span.linkToProducer(envelope.traceHeader, linkVia(source));
+    return work();
+  });
 }

@@ -1,24 +1,9 @@
 // The leaf, not `shared/data`'s face: the data layer imports the HTTP problems, and problems import this file.
+import { THROTTLING_ERROR_CODES } from "../aws/throttling.js";
 import { cancellationCodes } from "../data/cancellationCodes.js";
 
-// The codes the SDK itself treats as throttling (@smithy/service-error-classification), and a transaction cancelled
-// by a throttled item. (Conflicts that outlast the data layer's retries are a lost race, a 409 where a route expects
-// them: nothing is broken.)
-const THROTTLING = new Set([
-  "BandwidthLimitExceeded",
-  "LimitExceededException",
-  "PriorRequestNotComplete",
-  "ProvisionedThroughputExceededException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "SlowDown",
-  "ThrottledException",
-  "Throttling",
-  "ThrottlingException",
-  "TooManyRequestsException",
-  "TransactionInProgressException",
-]);
+// The codes the SDK itself treats as throttling, and a transaction cancelled by a throttled item. (Conflicts that
+// outlast the data layer's retries are a lost race, a 409 where a route expects them: nothing is broken.)
 const TRANSIENT_CANCELLATIONS = new Set(["ThrottlingError"]);
 // A service's own fault, as a batch API names it per entry (PutRecords, PutEvents, PublishBatch, SendMessageBatch)
 // or as a request error's name once `publish` has recorded it.
@@ -43,7 +28,7 @@ interface ServiceError {
 }
 
 const transientCode = (code: unknown): boolean =>
-  typeof code === "string" && (THROTTLING.has(code) || SERVER_FAULTS.has(code));
+  typeof code === "string" && (THROTTLING_ERROR_CODES.has(code) || SERVER_FAULTS.has(code));
 
 /**
  * Whether `error` is an AWS dependency that could not take the call for now: throttled, or failing on its side (a

@@ -15,10 +15,9 @@ export interface LinkDocument {
 export const MAX_LINKS_PER_DOCUMENT = 20;
 export const MAX_LINKS_PER_TRACE = 100;
 
-/** The (sub)segment fields a link is written to: the X-Ray SDK's `addAttribute`, or the document itself. */
+/** The (sub)segment field a link is written to. */
 export interface Linkable {
-  links?: unknown;
-  addAttribute?(name: string, data: unknown): void;
+  links?: LinkDocument[];
 }
 
 /**
@@ -33,11 +32,9 @@ export interface Linkable {
  */
 export function addLink(entity: Linkable, producer: TraceContext | undefined, via: LinkVia): boolean {
   if (!producer?.parent) return false;
-  const links: LinkDocument[] = Array.isArray(entity.links) ? [...(entity.links as LinkDocument[])] : [];
+  const links = entity.links ?? [];
   if (links.length >= MAX_LINKS_PER_DOCUMENT) return false;
   if (links.some((l) => l.trace_id === producer.root && l.id === producer.parent)) return false;
-  links.push({ trace_id: producer.root, id: producer.parent, attributes: { "messaging.system": via } });
-  if (entity.addAttribute) entity.addAttribute("links", links);
-  else entity.links = links;
+  entity.links = [...links, { trace_id: producer.root, id: producer.parent, attributes: { "messaging.system": via } }];
   return true;
 }

@@ -1,66 +1,75 @@
-import { Tracer } from "@aws-lambda-powertools/tracer";
-import xray from "aws-xray-sdk-core";
+import { currentEntity, invocationHeader, runIn } from "./context.js";
 import { addLink, type LinkVia, MAX_LINKS_PER_TRACE } from "./links.js";
+import { type AnnotationValue, type Parent, Segment, Subsegment } from "./segments.js";
 import { formatTraceHeader, parseTraceHeader } from "./traceHeader.js";
 
 /**
- * Trace propagation sits behind these few functions so that moving from the X-Ray SDK (in maintenance from 2026)
- * to OpenTelemetry changes this folder only.
- *
- * Powertools Tracer is enabled only inside Lambda (it checks `AWS_EXECUTION_ENV`); the local runtime sets the same
- * variables per invocation, so the same code traces in both.
+ * Trace propagation sits behind these few functions (and `captureClient`, `traceInvocation`): handlers and the
+ * shared stacks never see a segment, so the exporter underneath (X-Ray segments over UDP today, OpenTelemetry
+ * spans tomorrow) changes this folder only.
  */
-export const tracer = new Tracer();
 
-type Entity = xray.Segment | xray.Subsegment;
-
-/** The trace a (sub)segment belongs to; the Lambda facade's is the invocation's (`_X_AMZN_TRACE_ID`). */
-function traceIdOf(entity: Entity | undefined): string | undefined {
-  if (!entity) return undefined;
-  const segment = "segment" in entity && entity.segment ? entity.segment : (entity as xray.Segment);
-  if ((segment as { facade?: boolean }).facade) return tracer.getRootXrayTraceId();
-  return parseTraceHeader(`Root=${segment.trace_id}`)?.root;
+/** What work inside {@link inSubsegment} may add to its subsegment; outside a traced invocation every call is a no-op. */
+export interface Span {
+  /** An indexed, searchable value (`annotation.<key>` in a filter expression). */
+  annotate(key: string, value: AnnotationValue): void;
+  /** A value kept with the subsegment, not indexed. */
+  note(key: string, value: unknown): void;
+  /**
+   * Links the subsegment to the producer's publish call when the producer's trace (its header) is not this one,
+   * as X-Ray's trace linking does. Returns whether a link was added.
+   */
+  linkToProducer(producerHeader: string | undefined, via: LinkVia): boolean;
 }
 
-/** Wraps an AWS SDK v3 client so each call becomes a subsegment (a node on the service map). */
-export function captureClient<T>(client: T): T {
-  return tracer.captureAWSv3Client(client);
-}
+const NO_SPAN: Span = { annotate: () => {}, note: () => {}, linkToProducer: () => false };
+
+const spanOf = (subsegment: Subsegment): Span => ({
+  annotate: (key, value) => subsegment.addAnnotation(key, value),
+  note: (key, value) => subsegment.addMetadata(key, value),
+  linkToProducer: (header, via) => linkToProducer(subsegment, header, via),
+});
 
 /**
- * The trace header to send with an outgoing event: the current trace (the current segment's, which is the
- * invocation's unless {@link inTraceOf} runs), with the current (sub)segment as parent so the consumer's segment
- * hangs under the publish call. Outside a traced invocation it falls back to the header the invocation received,
- * or nothing.
+ * The trace header to send with an outgoing event: the current trace (the invocation's unless {@link inTraceOf}
+ * runs), with the current (sub)segment as parent so the consumer's segment hangs under the publish call. Outside a
+ * traced invocation it falls back to the header the invocation received, or nothing.
  */
 export function currentTraceHeader(): string | undefined {
-  const received = parseTraceHeader(process.env._X_AMZN_TRACE_ID);
-  if (!tracer.isTracingEnabled()) return received ? formatTraceHeader(received) : undefined;
-  const segment = tracer.getSegment();
-  const root = traceIdOf(segment) ?? tracer.getRootXrayTraceId() ?? received?.root;
-  if (!root) return undefined;
-  const parent = segment?.id ?? received?.parent;
-  return formatTraceHeader({ root, ...(parent ? { parent } : {}), sampled: tracer.isTraceSampled() });
+  const entity = currentEntity();
+  if (entity) return formatTraceHeader({ root: entity.traceId, parent: entity.id, sampled: entity.sampled });
+  const received = parseTraceHeader(invocationHeader());
+  return received ? formatTraceHeader(received) : undefined;
 }
 
 /**
- * Runs `work` inside a new subsegment named `name` (in a context of its own, so concurrent calls do not share it).
- * A publish runs in one: the trace header it sends names that subsegment as parent, and the SDK call it makes is its
- * only AWS child, so the consumer hangs under that one publish (caller → bus → consumer on the service map).
- * Outside a traced invocation it just runs `work`.
+ * Runs `work` inside a new subsegment named `name` (in a context of its own, so concurrent calls do not share it);
+ * a throw is recorded on it as a fault and thrown on. A publish runs in one: the trace header it sends names that
+ * subsegment as parent, and the SDK call it makes is its only AWS child, so the consumer hangs under that one
+ * publish (caller → bus → consumer on the service map). Outside a traced invocation it just runs `work`.
+ *
+ * @example
+ * ```ts
+ * await inSubsegment(`## ${envelope.type}`, (span) => {
+ *   span.annotate("eventId", envelope.id);
+ *   return handle(envelope);
+ * });
+ * ```
  */
-export async function inSubsegment<T>(name: string, work: () => Promise<T>): Promise<T> {
-  if (!tracer.isTracingEnabled() || !tracer.getSegment()) return work();
-  return tracer.provider.captureAsyncFunc(name, async (subsegment) => {
+export async function inSubsegment<T>(name: string, work: (span: Span) => Promise<T>): Promise<T> {
+  const parent = currentEntity();
+  if (!parent) return work(NO_SPAN);
+  const subsegment = new Subsegment(name, parent);
+  return runIn(subsegment, async () => {
     try {
-      return await work();
+      return await work(spanOf(subsegment));
     } catch (error) {
-      subsegment?.addError(error as Error);
+      subsegment.addError(error);
       throw error;
     } finally {
-      subsegment?.close();
+      subsegment.close();
     }
-  }) as Promise<T>;
+  });
 }
 
 /**
@@ -78,15 +87,13 @@ export async function inSubsegment<T>(name: string, work: () => Promise<T>): Pro
  */
 export async function inTraceOf<T>(header: string | undefined, work: () => Promise<T>): Promise<T> {
   const context = parseTraceHeader(header);
-  if (!context || context.sampled === false || !tracer.isTracingEnabled() || !tracer.getSegment()) return work();
-  const segment = new xray.Segment(process.env.AWS_LAMBDA_FUNCTION_NAME ?? "unknown", context.root, context.parent);
-  segment.origin = "AWS::Lambda::Function";
-  return tracer.provider.getNamespace().runAndReturn(async () => {
-    tracer.setSegment(segment);
+  if (!context || context.sampled === false || !currentEntity()) return work();
+  const segment = new Segment(process.env.AWS_LAMBDA_FUNCTION_NAME ?? "unknown", context.root, context.parent);
+  return runIn(segment, async () => {
     try {
       return await work();
     } catch (error) {
-      segment.addError(error instanceof Error ? error : String(error));
+      segment.addError(error);
       throw error;
     } finally {
       segment.close();
@@ -94,28 +101,31 @@ export async function inTraceOf<T>(header: string | undefined, work: () => Promi
   });
 }
 
+/** Links written in the trace the environment is in: X-Ray keeps at most {@link MAX_LINKS_PER_TRACE} in one. */
+const written: { traceId?: string; count: number } = { count: 0 };
+
 /**
- * Links the current record's (sub)segment to the producer's publish call when the producer's trace is not this
- * invocation's: always for a stream batch (Lambda starts a trace of its own), and for the records of a queue or topic
- * batch that came from another request than the one the invocation continues. Written as AWS's OpenTelemetry
- * exporter writes span links (`links` with `messaging.system`), so the X-Ray console shows them. Returns whether a
- * link was added.
+ * Links `entity` to the producer's publish call when the producer's trace is not the entity's: always for a stream
+ * batch (Lambda starts a trace of its own), and for the records of a queue or topic batch that came from another
+ * request than the one the invocation continues. Written as AWS's OpenTelemetry exporter writes span links (`links`
+ * with `messaging.system`), so the X-Ray console shows them. Returns whether a link was added.
  *
  * @example
  * ```ts
  * linkToProducer(subsegment, envelope.traceHeader, "kinesis");
  * ```
  */
-export function linkToProducer(entity: Entity, producerHeader: string | undefined, via: LinkVia): boolean {
+export function linkToProducer(
+  entity: Exclude<Parent, { kind: "invocation" }>,
+  producerHeader: string | undefined,
+  via: LinkVia,
+): boolean {
   const producer = parseTraceHeader(producerHeader);
-  const own = traceIdOf(entity);
-  if (!producer || producer.root === own) return false;
+  if (!producer || producer.root === entity.traceId) return false;
   // An invocation runs in one trace at a time: count that trace's links, and stop at X-Ray's limit.
-  if (written.traceId !== own) Object.assign(written, { traceId: own, count: 0 });
+  if (written.traceId !== entity.traceId) Object.assign(written, { traceId: entity.traceId, count: 0 });
   if (written.count >= MAX_LINKS_PER_TRACE) return false;
-  const added = addLink(entity as Parameters<typeof addLink>[0], producer, via);
+  const added = addLink(entity, producer, via);
   if (added) written.count++;
   return added;
 }
-
-const written: { traceId?: string; count: number } = { count: 0 };

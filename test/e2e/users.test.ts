@@ -631,8 +631,8 @@ describe("tracing a sign-up", () => {
     const fromSignup = map.edges.filter((e) => e.source === signupId(map)).map((e) => nodeOf(map, e.target));
     edgesTo(map).forEach((edge, i) => {
       expect(edge, `no edge to ${JSON.stringify(wanted[i])} among ${JSON.stringify(fromSignup)}`).toBeDefined();
-      // At least one call went through cleanly. The refused sign-ups of the other tests count too: the X-Ray SDK
-      // flags an AWS call that failed with a 4xx (a conditional check) as both error and fault, as in the cloud.
+      // At least one call went through cleanly. The refused sign-ups of the other tests count too: an AWS call that
+      // failed with a 4xx (a conditional check) is the caller's error, not a fault.
       const clean = (edge?.requests ?? 0) - (edge?.errors ?? 0) - (edge?.faults ?? 0);
       expect(clean, JSON.stringify(edge)).toBeGreaterThan(0);
     });

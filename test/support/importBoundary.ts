@@ -10,10 +10,15 @@ export interface ImportBoundary {
   readonly allowedUnder: string;
 }
 
-/** The tracing boundary: the X-Ray SDK (any package of it) and Powertools Tracer (any subpath) stay in `shared/tracing/`. */
+/**
+ * The tracing boundary: a tracing SDK — the X-Ray SDK (any package of it), Powertools Tracer (any subpath) or
+ * OpenTelemetry (any `@opentelemetry/` package) — is imported only in `shared/tracing/`, the one seam.
+ */
 export const TRACING_BOUNDARY: ImportBoundary = {
   forbidden: (specifier) =>
-    /^aws-xray-sdk(-[a-z0-9-]+)?(\/.*)?$/.test(specifier) || /^@aws-lambda-powertools\/tracer(\/.*)?$/.test(specifier),
+    /^aws-xray-sdk(-[a-z0-9-]+)?(\/.*)?$/.test(specifier) ||
+    /^@aws-lambda-powertools\/tracer(\/.*)?$/.test(specifier) ||
+    /^@opentelemetry\//.test(specifier),
   allowedUnder: "shared/tracing/",
 };
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,16 +14,25 @@ import {
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 describe("the tracing boundary", () => {
-  test("no file outside shared/tracing imports the X-Ray SDK or Powertools Tracer", () => {
+  test("no file outside shared/tracing imports an X-Ray or OpenTelemetry SDK, and the seam needs none", () => {
     const files = sourceFiles(ROOT, SOURCE_ROOTS);
     // The scan reads the project, not an empty folder: the tracer itself and the stacks are among the files.
     expect(files.map((f) => f.path)).toEqual(
       expect.arrayContaining(["shared/tracing/tracer.ts", "shared/middleware/consumerStack.ts", "stacks/index.ts"]),
     );
     expect(boundaryViolations(files, TRACING_BOUNDARY)).toEqual([]);
-    // The one seam does import it.
-    const tracer = files.find((f) => f.path === "shared/tracing/tracer.ts")!;
-    expect(importsOf(tracer.text)).toContain("@aws-lambda-powertools/tracer");
+    // The seam writes X-Ray's documents itself (segments and the UDP emitter): no SDK underneath, and none installed.
+    const seam = files.filter((f) => f.path.startsWith("shared/tracing/"));
+    expect(seam.map((f) => f.path)).toEqual(
+      expect.arrayContaining(["shared/tracing/segments.ts", "shared/tracing/emitter.ts"]),
+    );
+    expect(seam.flatMap((f) => importsOf(f.text)).filter(TRACING_BOUNDARY.forbidden)).toEqual([]);
+    const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as Record<
+      string,
+      Record<string, string>
+    >;
+    const declared = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies });
+    expect(declared.filter(TRACING_BOUNDARY.forbidden)).toEqual([]);
   });
 
   test("reads every form of import, and nothing in comments or strings", () => {
@@ -39,6 +48,8 @@ describe("the tracing boundary", () => {
       'const text = "import x from \\"aws-xray-sdk-core\\"";',
       'import { Logger } from "@aws-lambda-powertools/logger";',
       'import { tracerish } from "@aws-lambda-powertools/tracer-like";',
+      'import { trace } from "@opentelemetry/api";',
+      'import "opentelemetry-like";',
     ].join("\n");
     expect(boundaryViolations([{ path: "shared/http/leaky.ts", text }], TRACING_BOUNDARY)).toEqual([
       "shared/http/leaky.ts imports @aws-lambda-powertools/tracer",
@@ -48,11 +59,12 @@ describe("the tracing boundary", () => {
       "shared/http/leaky.ts imports aws-xray-sdk-express",
       "shared/http/leaky.ts imports @aws-lambda-powertools/tracer/types",
       "shared/http/leaky.ts imports aws-xray-sdk-core/dist/lib/patchers",
+      "shared/http/leaky.ts imports @opentelemetry/api",
     ]);
     // The same text inside the seam is allowed.
     expect(boundaryViolations([{ path: "shared/tracing/otel.ts", text }], TRACING_BOUNDARY)).toEqual([]);
     // A folder merely named like the seam elsewhere is not the seam.
-    expect(boundaryViolations([{ path: "local/shared/tracing/x.ts", text }], TRACING_BOUNDARY)).toHaveLength(7);
+    expect(boundaryViolations([{ path: "local/shared/tracing/x.ts", text }], TRACING_BOUNDARY)).toHaveLength(8);
   });
 
   describe("on a tree with a leak", () => {

@@ -6,32 +6,24 @@ import {
   MAX_LINKS_PER_TRACE,
   parseTraceHeader,
 } from "../../shared/tracing/index.js";
+import type { Linkable } from "../../shared/tracing/links.js";
+import { Subsegment } from "../../shared/tracing/segments.js";
 
 const OWN = "1-65f50000-000000000000000000000001";
 const PRODUCER = "1-65f50000-0000000000000000000000aa";
 const header = (root: string, parent?: string) => `Root=${root}${parent ? `;Parent=${parent}` : ""};Sampled=1`;
 
-/** A subsegment as the X-Ray SDK holds it: in a segment of trace `OWN`, with `addAttribute`. */
-function subsegment() {
-  const entity: {
-    segment: { trace_id: string };
-    id: string;
-    links?: unknown;
-    addAttribute(n: string, d: unknown): void;
-  } = {
-    segment: { trace_id: OWN },
+/** A subsegment of trace `root`, under the invocation's segment. */
+function subsegment(root = OWN) {
+  return new Subsegment("## users.UserRegistered", {
+    kind: "invocation",
+    traceId: root,
     id: "00000000000000c1",
-    addAttribute(name, data) {
-      (this as unknown as Record<string, unknown>)[name] = data;
-    },
-  };
-  return entity;
+    sampled: true,
+  });
 }
-const link = (
-  entity: ReturnType<typeof subsegment>,
-  h: string | undefined,
-  via: Parameters<typeof linkToProducer>[2],
-) => linkToProducer(entity as unknown as Parameters<typeof linkToProducer>[0], h, via);
+const link = (entity: Subsegment, h: string | undefined, via: Parameters<typeof linkToProducer>[2]) =>
+  linkToProducer(entity, h, via);
 
 describe("linkToProducer", () => {
   test("links to the producer's publish call as AWS's exporter writes span links", () => {
@@ -57,23 +49,18 @@ describe("linkToProducer over a whole invocation", () => {
     const producers = (n: number, at: number) =>
       Array.from({ length: n }, (_, i) => header(`1-65f50002-${String(at + i).padStart(24, "0")}`, "00000000000000a1"));
     // A trace no other test links from: the count is the invocation's, kept across records.
-    const entities = Array.from({ length: 120 }, () => {
-      const entity = subsegment();
-      entity.segment.trace_id = "1-65f50000-000000000000000000000003";
-      return entity;
-    });
+    const entities = Array.from({ length: 120 }, () => subsegment("1-65f50000-000000000000000000000003"));
     const added = entities.map((entity, i) => link(entity, producers(1, i)[0], "kinesis"));
     expect(added.filter(Boolean)).toHaveLength(MAX_LINKS_PER_TRACE);
     expect(added.slice(MAX_LINKS_PER_TRACE).some(Boolean)).toBe(false);
-    const next = subsegment();
-    next.segment.trace_id = "1-65f50000-000000000000000000000002";
+    const next = subsegment("1-65f50000-000000000000000000000002");
     expect(link(next, producers(1, 500)[0], "kinesis")).toBe(true);
   });
 });
 
 describe("addLink", () => {
   test("each target once, at most 20 on one document", () => {
-    const document: { links?: unknown } = {};
+    const document: Linkable = {};
     const producer = parseTraceHeader(header(PRODUCER, "00000000000000a1"));
     expect(addLink(document, producer, "sqs")).toBe(true);
     expect(addLink(document, producer, "sqs")).toBe(false);
