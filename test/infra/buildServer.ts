@@ -11,7 +11,19 @@ interface BuildInput {
   runtime: string;
   /** The function's `nodejs` options (and its architecture). */
   /** `install` is a list of packages, or packages by version (SST accepts both). */
-  properties?: { splitting?: boolean; install?: string[] | Record<string, string>; architecture?: string };
+  properties?: {
+    splitting?: boolean;
+    install?: string[] | Record<string, string>;
+    architecture?: string;
+    [option: string]: unknown;
+  };
+}
+
+/** What SST asked its build for one function: the runtime (its esbuild target follows) and the `nodejs` options. */
+export interface BuildRequest {
+  readonly runtime: string;
+  /** The function's `nodejs` args as SST sends them (`install` as packages by version), without the architecture. */
+  readonly nodejs: Readonly<Record<string, unknown>>;
 }
 
 export interface BuildOutput {
@@ -98,6 +110,8 @@ export interface BuildServer {
   readonly url: string;
   /** Every handler bundled, by function id. */
   readonly builds: Map<string, BuildOutput>;
+  /** What each function asked the build for, by function id (a bundle may be shared through the cache). */
+  readonly requests: Map<string, BuildRequest>;
   close(): Promise<void>;
 }
 
@@ -111,6 +125,7 @@ export async function startBuildServer(
   cache = new Map<string, Promise<BuildOutput>>(),
 ): Promise<BuildServer> {
   const builds = new Map<string, BuildOutput>();
+  const requests = new Map<string, BuildRequest>();
   const server: Server = createServer((req, res) => {
     let body = "";
     req.on("data", (chunk) => {
@@ -136,6 +151,8 @@ export async function startBuildServer(
       }
       if (method === "Runtime.Build") {
         const input = params[0] as BuildInput;
+        const { architecture: _architecture, ...nodejs } = input.properties ?? {};
+        requests.set(input.functionID, { runtime: input.runtime, nodejs });
         const key = `${input.functionID}:${input.handler}`;
         let pending = cache.get(key);
         if (!pending) {
@@ -154,6 +171,7 @@ export async function startBuildServer(
   return {
     url: `http://127.0.0.1:${port}`,
     builds,
+    requests,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
