@@ -24,6 +24,20 @@ export const FUNCTION_RUNTIME = "nodejs22.x";
 /** SST's esbuild target for each Lambda runtime (`targetMap` in `pkg/runtime/node/build.go`). */
 const SST_TARGETS: Readonly<Record<string, string>> = { "nodejs20.x": "es2023", "nodejs22.x": "es2023" };
 
+/**
+ * The esbuild target SST builds a function on `runtime` for, whatever the `nodejs` args say short of an `es*` target.
+ *
+ * @example
+ * ```ts
+ * sstTarget("nodejs22.x"); // "es2023"
+ * ```
+ */
+export function sstTarget(runtime: string): string {
+  const target = SST_TARGETS[runtime];
+  if (!target) throw new Error(`no esbuild target for the runtime ${runtime}`);
+  return target;
+}
+
 /** The prologue SST puts at the top of every ESM chunk (`pkg/runtime/node/build.go`): CommonJS code still calls require(). */
 export const SST_ESM_BANNER = [
   `import { createRequire as topLevelCreateRequire } from 'module';`,
@@ -60,13 +74,11 @@ export interface FunctionBuild {
  * ```
  */
 export function functionBuild(install: readonly string[] = [], runtime: string = FUNCTION_RUNTIME): FunctionBuild {
-  const target = SST_TARGETS[runtime];
-  if (!target) throw new Error(`no esbuild target for the runtime ${runtime}`);
   return {
     format: "esm",
     minify: true,
     splitting: true,
-    target,
+    target: sstTarget(runtime),
     keepNames: false,
     mainFields: ["main", "module"],
     external: [...install],
