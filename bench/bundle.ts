@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { build, type Metafile } from "esbuild";
 import { bundleDir, bundleOptions } from "../local/runtime/functionBundle.js";
 
@@ -54,3 +55,8 @@ export function chunkOf(metafile: Metafile, input: string): string | undefined {
 
 /** The absolute path of a metafile output key (keys are relative to the working directory). */
 export const outputPath = (key: string): string => join(process.cwd(), key);
+
+/** Removes a bundle's output directory (the metafile stays readable in memory). */
+export function removeBundle(b: Pick<Bundle, "entry">): void {
+  rmSync(dirname(b.entry), { recursive: true, force: true });
+}

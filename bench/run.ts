@@ -20,6 +20,7 @@ import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { Bench } from "tinybench";
 import * as v from "valibot";
 import { httpHandler } from "../shared/http/index.js";
+import { budgetRow, INIT_BUDGET } from "./budget.js";
 import { bundle, chunkOf, outputPath, staticClosure } from "./bundle.js";
 import { coldImportMedians } from "./coldImport.js";
 import { floorsFor } from "./floors.js";
@@ -154,26 +155,29 @@ console.log(
 );
 
 console.log(
-  `\nEach function vs its own floor: a bundle of only the AWS SDK clients that function loads at init (same ${rounds} rounds)`,
+  `\nEach function vs its own floor: a bundle of only the AWS SDK clients that function loads at init (same ${rounds} rounds; size budget ${INIT_BUDGET}×, checked in npm test)`,
 );
 const columns = (...cells: string[]) =>
   `  ${cells[0]!.padEnd(26)}${cells
     .slice(1, -1)
     .map((c) => c.padStart(12))
     .join("")}  ${cells.at(-1)}`;
-console.log(columns("function", "init", "floor", "size ×", "cold import", "import ×", "floor's clients"));
-for (const u of cold.functions)
+console.log(columns("function", "init", "floor", "size ×", "budget", "cold import", "import ×", "floor's clients"));
+for (const u of cold.functions) {
+  const size = budgetRow(u.fn.name, u.bundle, u.floor.bundle);
   console.log(
     columns(
       u.fn.name,
       kb(u.bundle.entryBytes),
       kb(u.floor.bundle.entryBytes),
-      `${(u.bundle.entryBytes / u.floor.bundle.entryBytes).toFixed(2)}×`,
+      `${size.ratio.toFixed(2)}×`,
+      size.over ? "OVER" : "ok",
       `${u.coldMs.toFixed(1)} ms`,
       `${(u.coldMs / u.floorMs).toFixed(2)}×`,
       u.floor.clients.map((c) => c.className.replace(/Client$/, "")).join(" + "),
     ),
   );
+}
 
 console.log("\nProducts read path, warm (median of tinybench samples, DynamoDB Local on this machine)");
 console.log(`  bare handler, table read every call   ${read.bareUs.toFixed(1)} µs`);

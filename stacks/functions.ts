@@ -1,10 +1,16 @@
-import type { FunctionNode, Topology } from "../shared/topology/index.js";
+import {
+  FUNCTION_RUNTIME,
+  type FunctionNode,
+  functionBuild,
+  sstNodejs,
+  type Topology,
+} from "../shared/topology/index.js";
 import type { LinkRegistry } from "./links.js";
 import { linkEnvironment } from "./links.js";
 import type { Transports } from "./transports.js";
 
-/** Lambda nodejs22.x is supported to 2027-04-30 (nodejs20.x ended 2026-04-30). */
-export const RUNTIME = "nodejs22.x";
+/** Every function's Lambda runtime (the one `functionBuild` targets). */
+export const RUNTIME = FUNCTION_RUNTIME;
 /** Every function's architecture: a package installed into a function (`install`) is fetched for it. */
 export const ARCHITECTURE = "x86_64";
 /** The trust policy of a function's execution role: Lambda, and nobody else, may assume it. */
@@ -72,11 +78,12 @@ export function createFunctions(topology: Topology, registry: LinkRegistry, tran
       ...(fn.concurrency ? { concurrency: { reserved: fn.concurrency } } : {}),
       link: links,
       environment,
-      // Each publish transport and its SDK client is a dynamic import (`shared/publish`): with splitting it is its own
-      // chunk, loaded on the first publish over it, so a function's cold start pays only for what it uses.
-      // `install`: native modules (sharp) stay out of the bundle and are installed into the package for this runtime
-      // and the function's architecture, so the binary is the one Lambda loads.
-      nodejs: { splitting: true, ...(fn.install ? { install: [...fn.install] } : {}) },
+      // The one build definition the local runtime and the bench use too, every option explicit (SST's own defaults
+      // differ: unminified, keepNames, `module` first; see shared/topology/functionBuild.ts). Each publish transport
+      // and its SDK client is a dynamic import (`shared/publish`): with splitting it is its own chunk, loaded on the
+      // first publish over it. `install`: native modules (sharp) stay out of the bundle and are installed into the
+      // package for this runtime and the function's architecture, so the binary is the one Lambda loads.
+      nodejs: sstNodejs(functionBuild(fn.install ?? [], RUNTIME)),
       ...(failure && onFailure ? { retries: failure.retries } : {}),
       transform: {
         // SST 4.17.1 picks the role's trust policy with `!dev` on an Output (always false), so every role gets its

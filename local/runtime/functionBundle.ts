@@ -1,15 +1,16 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type BuildOptions, type BuildResult, context, formatMessages } from "esbuild";
-import { type FunctionNode, handlerFile } from "../../shared/topology/index.js";
+import { type FunctionNode, functionBuild, handlerFile, SST_ESM_BANNER } from "../../shared/topology/index.js";
 
 /** The entry chunk's name in a function's output directory (`<outdir>/index.mjs`). */
 export const BUNDLE_ENTRY = "index.mjs";
 
 /**
- * How a function is bundled, as the stacks ship it to Lambda: ESM, minified, for nodejs22.x, with code splitting so
- * a transport loaded on first publish lands in its own chunk, and the function's `install` packages (native modules
- * such as sharp) left out, to resolve from `node_modules` when the bundle is imported.
+ * How a function is bundled, as the stacks ship it to Lambda (`functionBuild`, the one definition SST is handed too):
+ * ESM, minified, for nodejs22.x, with code splitting so a transport loaded on first publish lands in its own chunk,
+ * and the function's `install` packages (native modules such as sharp) left out, to resolve from `node_modules` when
+ * the bundle is imported. Each chunk starts with the banner SST puts there, so a bundle loads here as in Lambda.
  *
  * @example
  * ```ts
@@ -18,20 +19,22 @@ export const BUNDLE_ENTRY = "index.mjs";
  * ```
  */
 export function bundleOptions(entry: string, outdir: string, external: readonly string[] = []): BuildOptions {
+  const build = functionBuild(external);
   return {
     entryPoints: { index: entry },
     outdir,
     bundle: true,
-    splitting: true,
-    format: "esm",
+    splitting: build.splitting,
+    format: build.format,
     platform: "node",
-    target: "node22",
-    minify: true,
+    target: build.target,
+    minify: build.minify,
+    keepNames: build.keepNames,
+    mainFields: [...build.mainFields],
     outExtension: { ".js": ".mjs" },
-    // CommonJS dependencies inside an ESM bundle still call require().
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    banner: { js: SST_ESM_BANNER },
     logLevel: "silent",
-    ...(external.length > 0 ? { external: [...external] } : {}),
+    ...(build.external.length > 0 ? { external: [...build.external] } : {}),
   };
 }
 

@@ -11,6 +11,8 @@ export type {
   TableDefinition,
 } from "./defineService.js";
 export { defineRoute, defineService } from "./defineService.js";
+export type { FunctionBuild, SstNodejs } from "./functionBuild.js";
+export { FUNCTION_RUNTIME, functionBuild, SST_ESM_BANNER, sstNodejs, sstTarget } from "./functionBuild.js";
 export { routeFunctionNames } from "./functionNames.js";
 export { handlerExport, handlerFile, pascal } from "./names.js";
 export { leavesThroughOutbox, OUTBOX_KEY_PREFIX, OUTBOX_PUBLISHER_HANDLER } from "./outbox.js";

@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { build } from "esbuild";
+import { SST_ESM_BANNER, sstTarget } from "../../shared/topology/index.js";
 
 /** What SST's `Function` sends `Runtime.Build` (the fields used here). */
 interface BuildInput {
@@ -11,7 +12,19 @@ interface BuildInput {
   runtime: string;
   /** The function's `nodejs` options (and its architecture). */
   /** `install` is a list of packages, or packages by version (SST accepts both). */
-  properties?: { splitting?: boolean; install?: string[] | Record<string, string>; architecture?: string };
+  properties?: {
+    splitting?: boolean;
+    install?: string[] | Record<string, string>;
+    architecture?: string;
+    [option: string]: unknown;
+  };
+}
+
+/** What SST asked its build for one function: the runtime (its esbuild target follows) and the `nodejs` options. */
+export interface BuildRequest {
+  readonly runtime: string;
+  /** The function's `nodejs` args as SST sends them (`install` as packages by version), without the architecture. */
+  readonly nodejs: Readonly<Record<string, unknown>>;
 }
 
 export interface BuildOutput {
@@ -29,13 +42,38 @@ export interface BuildOutput {
 }
 
 const SOURCE_EXTENSIONS = [".ts", ".mts", ".tsx", ".js", ".mjs"];
-// ESM bundles of CommonJS dependencies need `require` (the banner SST's Node runtime adds too).
-const REQUIRE_BANNER =
-  'import { createRequire as __summitRequire } from "node:module"; const require = __summitRequire(import.meta.url);';
+/** The `esbuild.target` values SST takes (`esTargetMap` in `pkg/runtime/node/node.go`); any other is ignored. */
+const SST_ES_TARGET = /^(esnext|es5|es6|es20(1[5-9]|2[0-3]))$/;
 
 /**
- * Bundles one handler as the SST CLI's Node runtime does: `<file>.<export>` relative to the project root, one ESM
- * file per function. A missing file, a missing export or an unresolved import is a build error, as in `sst deploy`.
+ * The esbuild options SST 4.17's Node runtime derives from a function's `nodejs` args and runtime
+ * (`pkg/runtime/node/build.go`, summed up in `shared/topology/functionBuild.ts`): its defaults where an option is left
+ * out, its own banner before `nodejs.banner` for ESM.
+ */
+function sstEsbuildOptions(properties: NonNullable<BuildInput["properties"]>, runtime: string) {
+  const esbuild = (properties.esbuild ?? {}) as { target?: unknown; keepNames?: unknown; mainFields?: unknown };
+  const target = String(esbuild.target ?? "").toLowerCase();
+  const esm = properties.format !== "cjs";
+  const banner = typeof properties.banner === "string" ? properties.banner : "";
+  return {
+    format: esm ? ("esm" as const) : ("cjs" as const),
+    target: SST_ES_TARGET.test(target) ? target : sstTarget(runtime),
+    minify: properties.minify === true,
+    keepNames: typeof esbuild.keepNames === "boolean" ? esbuild.keepNames : true,
+    mainFields:
+      Array.isArray(esbuild.mainFields) && esbuild.mainFields.length > 0
+        ? esbuild.mainFields.map(String)
+        : esm
+          ? ["module", "main"]
+          : ["main"],
+    banner: { js: esm ? `${SST_ESM_BANNER}${banner}` : banner },
+  };
+}
+
+/**
+ * Bundles one handler as the SST CLI's Node runtime does: `<file>.<export>` relative to the project root, with the
+ * esbuild options SST derives from its `nodejs` args. A missing file, a missing export or an unresolved import is a
+ * build error, as in `sst deploy`.
  */
 async function bundleHandler(root: string, outRoot: string, input: BuildInput): Promise<BuildOutput> {
   const dot = input.handler.lastIndexOf(".");
@@ -62,9 +100,7 @@ async function bundleHandler(root: string, outRoot: string, input: BuildInput): 
         : { outfile: join(out, `${file}.mjs`) }),
       bundle: true,
       platform: "node",
-      format: "esm",
-      target: input.runtime === "nodejs22.x" ? "node22" : "node20",
-      banner: { js: REQUIRE_BANNER },
+      ...sstEsbuildOptions(input.properties ?? {}, input.runtime),
       metafile: true,
       logLevel: "silent",
       ...(packages.length > 0 ? { external: packages } : {}),
@@ -98,6 +134,8 @@ export interface BuildServer {
   readonly url: string;
   /** Every handler bundled, by function id. */
   readonly builds: Map<string, BuildOutput>;
+  /** What each function asked the build for, by function id (a bundle may be shared through the cache). */
+  readonly requests: Map<string, BuildRequest>;
   close(): Promise<void>;
 }
 
@@ -111,6 +149,7 @@ export async function startBuildServer(
   cache = new Map<string, Promise<BuildOutput>>(),
 ): Promise<BuildServer> {
   const builds = new Map<string, BuildOutput>();
+  const requests = new Map<string, BuildRequest>();
   const server: Server = createServer((req, res) => {
     let body = "";
     req.on("data", (chunk) => {
@@ -136,6 +175,8 @@ export async function startBuildServer(
       }
       if (method === "Runtime.Build") {
         const input = params[0] as BuildInput;
+        const { architecture: _architecture, ...nodejs } = input.properties ?? {};
+        requests.set(input.functionID, { runtime: input.runtime, nodejs });
         const key = `${input.functionID}:${input.handler}`;
         let pending = cache.get(key);
         if (!pending) {
@@ -154,6 +195,7 @@ export async function startBuildServer(
   return {
     url: `http://127.0.0.1:${port}`,
     builds,
+    requests,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

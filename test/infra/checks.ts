@@ -6,7 +6,9 @@ import { isDeepStrictEqual } from "node:util";
 import { resourceNameFor } from "../../shared/events/resources.js";
 import { METRICS_NAMESPACE, SERVICE_DIMENSION } from "../../shared/metrics/index.js";
 import {
+  FUNCTION_RUNTIME,
   filterPolicy,
+  functionBuild,
   homeRegion,
   isMultiRegion,
   pascal,
@@ -15,6 +17,7 @@ import {
   resourcesOfKind,
   rulePattern,
   shardsOnStage,
+  sstNodejs,
   streamFilter,
   type Topology,
 } from "../../shared/topology/index.js";
@@ -225,6 +228,47 @@ export function checkNativePackages(result: Pick<SynthResult, "resources" | "ins
       problems.push(
         `${fn.name}: packages installed for ${built.architecture || "no architecture"}, Lambda runs ${String(architecture)}`,
       );
+  }
+  return problems;
+}
+
+/**
+ * Every function is handed to SST's build as the one definition the local runtime and the bench bundle with
+ * (`functionBuild`), every option explicit: SST's own defaults differ (unminified, `keepNames`, `module` first), its
+ * target follows the runtime, and its banner (which declares `require`) must stay the only one.
+ */
+export function checkBundling(result: Pick<SynthResult, "nodejs">, topology: Topology): Problems {
+  const problems: Problems = [];
+  for (const fn of topology.functions) {
+    const sent = result.nodejs[fn.name];
+    if (!sent) {
+      problems.push(`${fn.name}: never built`);
+      continue;
+    }
+    if (sent.runtime !== FUNCTION_RUNTIME)
+      problems.push(`${fn.name}: built for ${sent.runtime}, the definition is for ${FUNCTION_RUNTIME}`);
+    const expected = sstNodejs(functionBuild(fn.install ?? []));
+    const esbuild = obj(sent.nodejs.esbuild);
+    const install = sent.nodejs.install;
+    const options: Array<[string, unknown, unknown]> = [
+      ["format", sent.nodejs.format, expected.format],
+      ["minify", sent.nodejs.minify, expected.minify],
+      ["splitting", sent.nodejs.splitting, expected.splitting],
+      // SST hands `install: ["sharp"]` to its build as `{ sharp: "*" }`.
+      [
+        "install",
+        (Array.isArray(install) ? [...install] : Object.keys(obj(install))).sort(),
+        [...(expected.install ?? [])].sort(),
+      ],
+      ["esbuild.target", esbuild.target, expected.esbuild.target],
+      ["esbuild.keepNames", esbuild.keepNames, expected.esbuild.keepNames],
+      ["esbuild.mainFields", esbuild.mainFields, expected.esbuild.mainFields],
+    ];
+    for (const [option, actual, wanted] of options)
+      if (!isDeepStrictEqual(actual, wanted))
+        problems.push(`${fn.name}: ${option} ${JSON.stringify(actual) ?? "unset"}, expected ${JSON.stringify(wanted)}`);
+    if (sent.nodejs.banner !== undefined)
+      problems.push(`${fn.name}: a banner after SST's own, which already declares require`);
   }
   return problems;
 }
@@ -1190,6 +1234,7 @@ export function checkStage(result: SynthResult, topology: Topology, domain: stri
     outboxes: () => checkOutboxes(resources, topology),
     indexes: () => checkIndexes(resources, topology),
     nativePackages: () => checkNativePackages(result, topology),
+    bundling: () => checkBundling(result, topology),
     buckets: () => checkBuckets(resources, topology),
     streams: () => checkStreams(resources, topology, result.app.stage),
     leastPrivilege: () => checkLeastPrivilege(resources, topology),

@@ -169,7 +169,8 @@ async function runSynth(
   const installs = Object.fromEntries(
     [...server.builds.entries()].flatMap(([id, b]) => (b.install ? [[id, b.install]] : [])),
   );
-  return { ...result, builds, splitBuilds, installs, errors: [...buildErrors, ...result.errors] };
+  const nodejs = Object.fromEntries(server.requests);
+  return { ...result, builds, splitBuilds, installs, nodejs, errors: [...buildErrors, ...result.errors] };
 }
 
 /**

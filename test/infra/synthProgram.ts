@@ -163,6 +163,7 @@ export async function synthesize(modules: SynthModules): Promise<void> {
       builds: {},
       splitBuilds: [],
       installs: {},
+      nodejs: {},
       elapsedMs: Date.now() - started,
     };
     writeFileSync(request.resultFile, JSON.stringify(result));

@@ -57,5 +57,9 @@ export interface SynthResult {
       { readonly packages: readonly string[]; readonly architecture: string; readonly bundled: readonly string[] }
     >
   >;
+  /** What each function asked SST's build for: its runtime and `nodejs` args (set by the harness). */
+  readonly nodejs: Readonly<
+    Record<string, { readonly runtime: string; readonly nodejs: Readonly<Record<string, unknown>> }>
+  >;
   readonly elapsedMs: number;
 }

@@ -30,6 +30,7 @@ import {
   checkAppClient,
   checkBatchResponses,
   checkBuckets,
+  checkBundling,
   checkCdn,
   checkConsumerWiring,
   checkDomain,
@@ -442,6 +443,67 @@ describe("the media bytes", () => {
     ]);
     const bundled = { ...ci, installs: { ...ci.installs, MediaWorker: { ...built, bundled: ["sharp"] } } };
     expect(checkNativePackages(bundled, topology)).toEqual(["MediaWorker: sharp bundled, not installed"]);
+  });
+
+  it("hand SST's build the one definition the local runtime bundles with, every option explicit", () => {
+    expect(checkBundling(ci, topology)).toEqual([]);
+    expect(checkBundling(production, topology)).toEqual([]);
+    const signup = ci.nodejs.UsersSignup!;
+    expect(signup).toEqual({
+      runtime: "nodejs22.x",
+      nodejs: {
+        format: "esm",
+        minify: true,
+        splitting: true,
+        esbuild: { target: "es2023", keepNames: false, mainFields: ["main", "module"] },
+      },
+    });
+    expect(ci.nodejs.MediaWorker!.nodejs.install).toEqual({ sharp: "*" });
+    const changed = (fn: string, change: (nodejs: Record<string, unknown>) => void) => {
+      const copy = structuredClone(ci.nodejs[fn]!) as { runtime: string; nodejs: Record<string, unknown> };
+      change(copy.nodejs);
+      return { nodejs: { ...ci.nodejs, [fn]: copy } };
+    };
+    // Left to SST's defaults: unminified, keepNames on, `module` first.
+    const defaults = changed("UsersSignup", (n) => {
+      delete n.minify;
+      delete n.esbuild;
+    });
+    expect(checkBundling(defaults, topology)).toEqual([
+      "UsersSignup: minify unset, expected true",
+      'UsersSignup: esbuild.target unset, expected "es2023"',
+      "UsersSignup: esbuild.keepNames unset, expected false",
+      'UsersSignup: esbuild.mainFields unset, expected ["main","module"]',
+    ]);
+    // A Node target SST would ignore, a banner of our own after SST's, CommonJS, no splitting.
+    const node22 = changed("UsersSignin", (n) => {
+      n.esbuild = { ...(n.esbuild as object), target: "node22" };
+      n.banner = "const require = 1;";
+      n.format = "cjs";
+      n.splitting = false;
+    });
+    expect(checkBundling(node22, topology)).toEqual([
+      'UsersSignin: format "cjs", expected "esm"',
+      "UsersSignin: splitting false, expected true",
+      'UsersSignin: esbuild.target "node22", expected "es2023"',
+      "UsersSignin: a banner after SST's own, which already declares require",
+    ]);
+    // sharp bundled into the worker, installed into a function that never declared it, a function never built.
+    const sharp = changed("MediaWorker", (n) => {
+      delete n.install;
+    });
+    expect(checkBundling(sharp, topology)).toEqual(['MediaWorker: install [], expected ["sharp"]']);
+    const extra = changed("UsersGetMe", (n) => {
+      n.install = { sharp: "*" };
+    });
+    expect(checkBundling(extra, topology)).toEqual(['UsersGetMe: install ["sharp"], expected []']);
+    const { UsersRefresh: _refresh, ...rest } = ci.nodejs;
+    expect(checkBundling({ nodejs: rest }, topology)).toEqual(["UsersRefresh: never built"]);
+    const older = changed("UsersRefresh", () => undefined);
+    older.nodejs.UsersRefresh = { ...older.nodejs.UsersRefresh!, runtime: "nodejs20.x" };
+    expect(checkBundling(older, topology)).toEqual([
+      "UsersRefresh: built for nodejs20.x, the definition is for nodejs22.x",
+    ]);
   });
 
   it("live in a private, encrypted bucket that takes browsers' presigned PUTs and drops incomplete uploads", () => {

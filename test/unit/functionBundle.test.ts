@@ -1,10 +1,10 @@
-import { existsSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
 import { FunctionPool } from "../../local/runtime/FunctionPool.js";
 import { BUNDLE_ENTRY, FunctionBundles } from "../../local/runtime/functionBundle.js";
-import type { FunctionNode } from "../../shared/topology/index.js";
+import { type FunctionNode, SST_ESM_BANNER } from "../../shared/topology/index.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const handlers = "test/fixtures/handlers";
@@ -136,6 +136,23 @@ describe("a function's sandboxes load its esbuild bundle", () => {
     const after = await pool.invoke({});
     expect(answered(after.outcome).answer).toBe("new");
     expect(answered(after.outcome).pid).not.toBe(answered(during.outcome).pid);
+  });
+
+  test("a bundle starts with SST's banner, so require, __filename and __dirname are there as in Lambda", async () => {
+    const handler = handlerFile(
+      "prologue",
+      `export const handler = async () => ({ filename: __filename, dirname: __dirname, join: typeof require("node:path").join });\n`,
+    );
+    const { bundles, pools } = setUp([fn("Prologue", `${handler}.handler`)]);
+    const { outcome } = await pools[0]!.invoke({});
+    expect(outcome.ok).toBe(true);
+    const value = (outcome as unknown as { value: { filename: string; dirname: string; join: string } }).value;
+    expect(value.join).toBe("function");
+    expect(value.filename.startsWith(`${realpathSync(bundles.dir)}/`)).toBe(true);
+    expect(value.filename.endsWith(`/${BUNDLE_ENTRY}`)).toBe(true);
+    expect(`${value.dirname}${BUNDLE_ENTRY}`).toBe(value.filename);
+    const build = await bundles.code(fn("Prologue", `${handler}.handler`)).current();
+    expect(readFileSync((build as { entry: string }).entry, "utf8").startsWith(SST_ESM_BANNER)).toBe(true);
   });
 
   test("a bundling error is the invocation's init error, with esbuild's message, for every caller, and a fix clears it", async () => {
