@@ -20,6 +20,7 @@ import type { APIGatewayProxyEvent, Context } from "aws-lambda";
 import { Bench } from "tinybench";
 import * as v from "valibot";
 import { httpHandler } from "../shared/http/index.js";
+import { FUNCTION_RUNTIME, functionBuild } from "../shared/topology/index.js";
 import { budgetRow, INIT_BUDGET } from "./budget.js";
 import { bundle, chunkOf, outputPath, staticClosure } from "./bundle.js";
 import { coldImportMedians } from "./coldImport.js";
@@ -137,7 +138,10 @@ console.log("\nHTTP middleware chain, warm invocation (median of tinybench sampl
 console.log(`  bare handler        ${overhead.bareUs.toFixed(1)} µs`);
 console.log(`  httpHandler stack   ${overhead.wrappedUs.toFixed(1)} µs`);
 console.log(`  ratio               ${overhead.ratio.toFixed(2)}× (stack / bare)`);
-console.log(`\nRepresentative handler vs floor (esbuild, ESM, minified, node22; median of ${rounds} fresh processes)`);
+const build = functionBuild();
+console.log(
+  `\nRepresentative handler vs floor (esbuild, ${build.format.toUpperCase()}, ${build.minify ? "minified" : "unminified"}, ${build.target} for ${FUNCTION_RUNTIME}; median of ${rounds} fresh processes)`,
+);
 console.log(
   `  floor bundle                    ${kb(cold.floor.totalBytes)}  cold import ${cold.floorMs.toFixed(1)} ms`,
 );

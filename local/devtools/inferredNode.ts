@@ -22,7 +22,7 @@ const text = (value: unknown): string | undefined => (typeof value === "string" 
 const lastOf = (value: unknown, separator: string): string | undefined =>
   text(text(value)?.split(separator).filter(Boolean).pop());
 
-/** Keyed by the subsegment name the X-Ray SDK gives an AWS SDK v3 call (the client name without `Client`). */
+/** Keyed by the subsegment name of an AWS SDK v3 call (the client name without `Client`), as the X-Ray SDK and `shared/tracing` name it. */
 const AWS_SERVICES: Readonly<Record<string, AwsService>> = {
   DynamoDB: {
     serviceType: "AWS::DynamoDB",
