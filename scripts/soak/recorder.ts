@@ -48,6 +48,11 @@ export class Recorder {
     return true;
   }
 
+  /** Gives back `n` reserved requests that will not be sent (the second of a pair whose first failed). */
+  release(n = 1): void {
+    this.#sent = Math.max(0, this.#sent - n);
+  }
+
   get remaining(): number {
     return this.budget - this.#sent;
   }

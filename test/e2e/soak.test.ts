@@ -197,6 +197,17 @@ describe("the soak's parts", () => {
     expect(m).toMatchObject({ requests: 3, fiveXx: 2, statuses: { "read 200": 1, "write 503": 1, "post 0": 1 } });
   });
 
+  test("a pair's second request, reserved with the first and then not needed, goes back to the budget", () => {
+    const recorder = new Recorder(3);
+    expect(recorder.take(2)).toBe(true);
+    // Another worker cannot take the reserved second request in between.
+    expect(recorder.take(2)).toBe(false);
+    recorder.release();
+    expect(recorder.remaining).toBe(2);
+    expect(recorder.take(2)).toBe(true);
+    expect(recorder.measurements().requests).toBe(3);
+  });
+
   test("a row balances within the writes answered with a fault, and only there", () => {
     const row = { event: "forums.PostCreated", consumer: "ForumsPostCreated", via: "", inDlq: 0 };
     expect(balanced({ ...row, expected: 10, unknown: 0, found: 10 })).toBe(true);
