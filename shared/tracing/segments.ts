@@ -106,7 +106,7 @@ abstract class Recorded implements TraceRoot {
     this.metadata = { ...this.metadata, [namespace]: { ...this.metadata?.[namespace], [key]: value ?? "" } };
   }
 
-  /** Marks a failure: a `fault` (the default) or an `error`, and a `throttle` for a 429. */
+  /** Marks a failure as a `fault` or an `error`, or the call as throttled (`throttle`, for a 429). */
   addFlag(kind: FailureKind | "throttle"): void {
     this[kind] = true;
   }
